@@ -38,6 +38,7 @@ type flags struct {
 	ackLog    string
 	json      bool
 	quiet     bool
+	out       string
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, error) {
@@ -64,6 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.IntVar(&f.opts.MaxRetries, "max-retries", 10, "retries per batch after 429/5xx/transport errors (-1: none)")
 	fs.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress lines")
+	fs.StringVar(&f.out, "out", "", "write the line protocol to this file (- for stdout) instead of sending it")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -119,6 +121,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fieldsim:", err)
 		return 2
 	}
+	if f.out != "" {
+		return dump(f.out, gen, stdout, stderr)
+	}
 	if f.ackLog != "" {
 		al, err := os.OpenFile(f.ackLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err != nil {
@@ -173,5 +178,32 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fieldsim: %d batches failed\n", st.Errors)
 		return 1
 	}
+	return 0
+}
+
+// dump writes the data set to path ("-" is stdout) instead of sending it.
+func dump(path string, gen sim.Generator, stdout, stderr io.Writer) int {
+	w := stdout
+	if path != "-" {
+		fh, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "fieldsim:", err)
+			return 1
+		}
+		defer fh.Close()
+		w = fh
+	}
+	lines, values, err := sim.Dump(w, gen)
+	if err != nil {
+		fmt.Fprintln(stderr, "fieldsim:", err)
+		return 1
+	}
+	if c, ok := w.(io.Closer); ok && path != "-" {
+		if err := c.Close(); err != nil {
+			fmt.Fprintln(stderr, "fieldsim:", err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "fieldsim: wrote %d lines, %d values\n", lines, values)
 	return 0
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 )
@@ -172,4 +173,28 @@ func appendFixed(dst []byte, v int64, dec int) []byte {
 // appendTime appends the timestamp ns converted to precision p.
 func appendTime(dst []byte, ns int64, p Precision) []byte {
 	return strconv.AppendInt(dst, ns/int64(p), 10)
+}
+
+// Dump writes everything gen produces to w, for inspecting a data set or regenerating the
+// exact bytes a load run sent. It returns the lines and values written.
+func Dump(w io.Writer, gen Generator) (lines, values int64, err error) {
+	buf := make([]byte, 0, 1<<16)
+	for {
+		var n int
+		var ok bool
+		buf, n, ok = gen.Next(buf)
+		if ok {
+			lines++
+			values += int64(n)
+		}
+		if len(buf) >= 1<<15 || (!ok && len(buf) > 0) {
+			if _, err := w.Write(buf); err != nil {
+				return lines, values, fmt.Errorf("dump: %w", err)
+			}
+			buf = buf[:0]
+		}
+		if !ok {
+			return lines, values, nil
+		}
+	}
 }
