@@ -14,9 +14,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PEERS=${PEERS:-$ROOT/../shared/bench/peers.sh}
 FIELDHUB=${FIELDHUB:-./bin/fieldhub}
 CPU_HOSTS=${CPU_HOSTS:-1000}
-CPU_POINTS=${CPU_POINTS:-2880}          # points per host: 8 h of 10 s data, 28.8M values
+CPU_POINTS=${CPU_POINTS:-4320}          # points per host: 12 h of 10 s data, 43.2M values
 BATTERY_DEVICES=${BATTERY_DEVICES:-10000}
-BATTERY_POINTS=${BATTERY_POINTS:-240}   # readings per device: ~4 h of 60 s data, 16.8M values
+BATTERY_POINTS=${BATTERY_POINTS:-360}   # readings per device: ~6 h of 60 s data, 25.2M values
 WRITERS=${WRITERS:-2}
 BATCH=${BATCH:-5000}
 SEED=${SEED:-1}
@@ -58,9 +58,14 @@ else
   mkdir -p "$BENCH_DIR"
 fi
 server_pid=
+sim_pid=
 
 cleanup() {
   local rc=$?
+  if [ -n "$sim_pid" ] && kill -0 "$sim_pid" 2>/dev/null; then
+    kill -TERM "$sim_pid" 2>/dev/null || true
+    wait "$sim_pid" 2>/dev/null || true
+  fi
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     log "stopping server $server_pid"
     kill -TERM "$server_pid" 2>/dev/null || true
@@ -143,12 +148,17 @@ for w in ${workloads//,/ }; do
     create=--create-db
     [ "$s" = vm ] && create= # VictoriaMetrics has no databases
     json=$BENCH_DIR/$s-$w.json
-    if ! "$BENCH_DIR/fieldsim" --url "http://127.0.0.1:$PORT" --db bench $create \
+    # In the background so that a signal to this script runs the trap at once (bash
+    # defers traps until a foreground command ends, but interrupts wait).
+    "$BENCH_DIR/fieldsim" --url "http://127.0.0.1:$PORT" --db bench $create \
       --workload "$w" --scale "$scale" --points-per-series "$points" --seed "$SEED" \
       --writers "$WRITERS" --batch "$BATCH" --precision "$PRECISION" \
-      --server-pid "$server_pid" --json >"$json"; then
-      die "fieldsim failed against $s ($w); summary in $json"
-    fi
+      --server-pid "$server_pid" --json >"$json" &
+    sim_pid=$!
+    sim_rc=0
+    wait "$sim_pid" || sim_rc=$?
+    sim_pid=
+    [ "$sim_rc" = 0 ] || die "fieldsim failed against $s ($w) with status $sim_rc; summary in $json"
     if [ "$SETTLE" -gt 0 ]; then sleep "$SETTLE"; fi
     total_cpu=$("$PEERS" cpu "$server_pid" 2>/dev/null || echo 0)
     stop_server

@@ -80,6 +80,10 @@ type Config struct {
 	Precision Precision
 }
 
+// MaxScale bounds Config.Scale: each source keeps ~100–250 bytes of state and tag prefix,
+// so ten million sources already need a few GB.
+const MaxScale = 10_000_000
+
 // DefaultStart is the simulated start time used when Config.Start is zero.
 var DefaultStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -98,8 +102,8 @@ func (c Config) Validate() error {
 	if c.Workload != "cpu" && c.Workload != "battery" {
 		return fmt.Errorf("workload %q: %w", c.Workload, ErrUnknownWorkload)
 	}
-	if c.Scale <= 0 {
-		return fmt.Errorf("scale %d must be positive: %w", c.Scale, ErrInvalidConfig)
+	if c.Scale <= 0 || c.Scale > MaxScale {
+		return fmt.Errorf("scale %d outside [1, %d]: %w", c.Scale, MaxScale, ErrInvalidConfig)
 	}
 	if c.PointsPerSeries < 0 {
 		return fmt.Errorf("points per series %d is negative: %w", c.PointsPerSeries, ErrInvalidConfig)

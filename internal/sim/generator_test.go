@@ -264,6 +264,7 @@ func TestConfigValidate(t *testing.T) {
 		{"ok end", Config{Workload: "battery", Scale: 1, End: end}, nil},
 		{"unknown workload", Config{Workload: "disk", Scale: 1, PointsPerSeries: 1}, ErrUnknownWorkload},
 		{"zero scale", Config{Workload: "cpu", PointsPerSeries: 1}, ErrInvalidConfig},
+		{"huge scale", Config{Workload: "cpu", Scale: MaxScale + 1, PointsPerSeries: 1}, ErrInvalidConfig},
 		{"unbounded", Config{Workload: "cpu", Scale: 1}, ErrInvalidConfig},
 		{"negative points", Config{Workload: "cpu", Scale: 1, PointsPerSeries: -1}, ErrInvalidConfig},
 		{"end before start", Config{Workload: "cpu", Scale: 1, End: DefaultStart}, ErrInvalidConfig},
@@ -377,4 +378,28 @@ func TestDump(t *testing.T) {
 		t.Errorf("Dump wrote %d bytes, %d lines, %d values; want %d bytes, 900 lines, %d values",
 			got.Len(), lines, values, len(want), wantValues)
 	}
+}
+
+// FuzzGenerator checks, for arbitrary seeds and sizes, that every data set parses as line
+// protocol and has exactly scale × points lines.
+func FuzzGenerator(f *testing.F) {
+	f.Add(int64(1), uint16(3), uint8(3), false, uint8(0))
+	f.Add(int64(-7), uint16(500), uint8(7), true, uint8(2))
+	f.Fuzz(func(t *testing.T, seed int64, scale uint16, points uint8, battery bool, prec uint8) {
+		if scale == 0 || points == 0 {
+			return
+		}
+		cfg := Config{Workload: "cpu", Scale: int(scale % 2000), Seed: seed, PointsPerSeries: int(points % 20),
+			Precision: []Precision{Nanosecond, Millisecond, Second}[prec%3]}
+		if battery {
+			cfg.Workload = "battery"
+		}
+		if cfg.Scale == 0 || cfg.PointsPerSeries == 0 {
+			return
+		}
+		out, _ := generate(t, cfg)
+		if ms := parseAll(t, out, cfg.Precision); len(ms) != cfg.Scale*cfg.PointsPerSeries {
+			t.Fatalf("%d points, want %d", len(ms), cfg.Scale*cfg.PointsPerSeries)
+		}
+	})
 }
