@@ -358,8 +358,10 @@ func (w *worker) post(ctx context.Context, body []byte) (int, time.Duration, err
 		return 0, 0, err
 	}
 	defer resp.Body.Close()
-	w.resp = w.resp[:0]
-	w.resp, _ = readAtMost(w.resp, resp.Body, 4096)
+	// Keep the start of the body for error reports; a short body is not an error here.
+	w.resp = w.resp[:cap(w.resp)]
+	n, _ := io.ReadFull(resp.Body, w.resp)
+	w.resp = w.resp[:n]
 	// Drain the rest so the connection can be reused.
 	_, _ = io.Copy(io.Discard, resp.Body)
 	var wait time.Duration
@@ -402,24 +404,6 @@ func (w *worker) backoff(attempt int) time.Duration {
 	}
 	half := d / 2
 	return half + time.Duration(w.rnd.Int64N(int64(half)+1))
-}
-
-// readAtMost appends up to n bytes of r to dst.
-func readAtMost(dst []byte, r io.Reader, n int) ([]byte, error) {
-	for len(dst) < n {
-		if len(dst) == cap(dst) {
-			dst = append(dst, 0)[:len(dst)]
-		}
-		m, err := r.Read(dst[len(dst):min(cap(dst), n)])
-		dst = dst[:len(dst)+m]
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return dst, nil
-			}
-			return dst, err
-		}
-	}
-	return dst, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
