@@ -2,9 +2,14 @@ package encoding
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
+	"sync"
 	"unsafe"
 )
+
+var pow10Int = [19]int64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
 
 // Integer blocks serve timestamps, signed and unsigned integers, the
 // mantissas of decimal floats and the indices of string dictionaries. The
@@ -71,19 +76,7 @@ type transform uint8
 const (
 	tfFOR   transform = iota // the values themselves
 	tfDelta                  // v[i] - v[i-1], i ≥ 1
-	tfDoD                    // (v[i]-v[i-1]) - (v[i-1]-v[i-2]), i ≥ 2
 )
-
-// derived returns element i of the sequence t derives from v.
-func derived(v []uint64, t transform, i int) uint64 {
-	switch t {
-	case tfDelta:
-		return v[i] - v[i-1]
-	case tfDoD:
-		return v[i] - 2*v[i-1] + v[i-2]
-	}
-	return v[i]
-}
 
 // packedCost returns the encoded size in bytes of the miniblocks of the
 // sequence t derives from v, starting at index start. It mirrors
@@ -109,18 +102,11 @@ func seqMinMax(v []uint64, t transform, lo, hi int) (mn, mx int64) {
 		for _, x := range v[lo:hi] {
 			mn, mx = min(mn, int64(x)), max(mx, int64(x))
 		}
-	case tfDelta:
+	default:
 		d := int64(v[lo] - v[lo-1])
 		mn, mx = d, d
 		for i := lo + 1; i < hi; i++ {
 			d := int64(v[i] - v[i-1])
-			mn, mx = min(mn, d), max(mx, d)
-		}
-	default:
-		d := int64(v[lo] - 2*v[lo-1] + v[lo-2])
-		mn, mx = d, d
-		for i := lo + 1; i < hi; i++ {
-			d := int64(v[i] - 2*v[i-1] + v[i-2])
 			mn, mx = min(mn, d), max(mx, d)
 		}
 	}
@@ -149,7 +135,7 @@ func appendMiniblocks(dst []byte, v []uint64, t transform, start int) []byte {
 			}
 		default:
 			for j := range buf {
-				buf[j] = derived(v, t, lo+j) - uint64(mn)
+				buf[j] = v[lo+j] - v[lo+j-1] - uint64(mn)
 			}
 		}
 		dst = pack(dst, buf, w)
@@ -190,42 +176,104 @@ func appendInts(dst []byte, v []uint64) []byte {
 	if n <= MaxRunValues {
 		rleCost = runLengthCost(v, n/4)
 	}
-	best, bestCost := tfFOR, packedCost(v, tfFOR, 0)
-	if n >= 2 {
-		if c := varintLen(int64(v[0])) + packedCost(v, tfDelta, 1); c < bestCost {
-			best, bestCost = tfDelta, c
-		}
+	forCost := packedCost(v, tfFOR, 0)
+	if n < 2 {
+		return appendFOR(dst, v, forCost)
 	}
+	sc := intScratchPool.Get().(*intScratch)
+	defer intScratchPool.Put(sc)
+	d := deltas(sc, v)
+	k := decimalScale(d)
+	deltaCost := 1 + varintLen(int64(v[0])) + packedCost(d, tfFOR, 0)
+	dodCost := math.MaxInt
 	if n >= 3 {
-		c := varintLen(int64(v[0])) + varintLen(int64(v[1]-v[0])) + packedCost(v, tfDoD, 2)
-		if c < bestCost {
-			best, bestCost = tfDoD, c
-		}
+		dodCost = 1 + varintLen(int64(v[0])) + varintLen(int64(d[0])) + packedCost(d, tfDelta, 1)
 	}
-	if rleCost >= 0 && rleCost <= bestCost {
+	switch {
+	case rleCost >= 0 && rleCost <= min(forCost, deltaCost, dodCost):
 		return appendRunLength(dst, v)
-	}
-	if bestCost >= 8*n {
-		dst = appendHeader(dst, idIntRaw, n)
-		for _, x := range v {
-			dst = binary.LittleEndian.AppendUint64(dst, x)
-		}
-		return dst
-	}
-	switch best {
-	case tfFOR:
-		dst = appendHeader(dst, idIntFOR, n)
-		return appendMiniblocks(dst, v, tfFOR, 0)
-	case tfDelta:
+	case forCost <= deltaCost && forCost <= dodCost:
+		return appendFOR(dst, v, forCost)
+	case min(deltaCost, dodCost) >= 8*n:
+		return appendRaw(dst, v)
+	case deltaCost <= dodCost:
 		dst = appendHeader(dst, idIntDelta, n)
+		dst = append(dst, byte(k))
 		dst = binary.AppendVarint(dst, int64(v[0]))
-		return appendMiniblocks(dst, v, tfDelta, 1)
+		return appendMiniblocks(dst, d, tfFOR, 0)
 	default:
 		dst = appendHeader(dst, idIntDoD, n)
+		dst = append(dst, byte(k))
 		dst = binary.AppendVarint(dst, int64(v[0]))
-		dst = binary.AppendVarint(dst, int64(v[1]-v[0]))
-		return appendMiniblocks(dst, v, tfDoD, 2)
+		dst = binary.AppendVarint(dst, int64(d[0]))
+		return appendMiniblocks(dst, d, tfDelta, 1)
 	}
+}
+
+func appendFOR(dst []byte, v []uint64, cost int) []byte {
+	if cost >= 8*len(v) {
+		return appendRaw(dst, v)
+	}
+	dst = appendHeader(dst, idIntFOR, len(v))
+	return appendMiniblocks(dst, v, tfFOR, 0)
+}
+
+func appendRaw(dst []byte, v []uint64) []byte {
+	dst = appendHeader(dst, idIntRaw, len(v))
+	for _, x := range v {
+		dst = binary.LittleEndian.AppendUint64(dst, x)
+	}
+	return dst
+}
+
+// intScratch holds the encoder's delta buffer between calls.
+type intScratch struct{ d []uint64 }
+
+var intScratchPool = sync.Pool{New: func() any { return new(intScratch) }}
+
+// deltas stores the wrapping differences of v in sc and returns them.
+func deltas(sc *intScratch, v []uint64) []uint64 {
+	sc.d = grow(sc.d, len(v)-1)
+	d := sc.d
+	for i := range d {
+		d[i] = v[i+1] - v[i]
+	}
+	return d
+}
+
+// decimalScale finds the largest of 10^9, 10^6 and 10^3 that divides every
+// delta, divides the deltas by it and returns its exponent (0 when none
+// does). Timestamps of second or millisecond precision stored in
+// nanoseconds lose 30 or 20 useless bits per value this way. The divisors
+// are constants so that the compiler turns the divisions into
+// multiplications.
+func decimalScale(d []uint64) int {
+	all := func(div func(int64) bool) bool {
+		for _, x := range d {
+			if !div(int64(x)) {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case !all(func(x int64) bool { return x%1e3 == 0 }):
+		return 0
+	case !all(func(x int64) bool { return x%1e6 == 0 }):
+		for i, x := range d {
+			d[i] = uint64(int64(x) / 1e3)
+		}
+		return 3
+	case !all(func(x int64) bool { return x%1e9 == 0 }):
+		for i, x := range d {
+			d[i] = uint64(int64(x) / 1e6)
+		}
+		return 6
+	}
+	for i, x := range d {
+		d[i] = uint64(int64(x) / 1e9)
+	}
+	return 9
 }
 
 // runLengthCost returns the size of v's run-length form after the header,
@@ -339,7 +387,13 @@ func decodeMiniblockInts(dst []uint64, id byte, n int, src []byte) ([]uint64, er
 	var err error
 	start := 0
 	var prev, prevDelta uint64
+	mul := uint64(1) // the deltas' decimal scale
 	if id != idIntFOR {
+		if len(src) < 1 || src[0] > 18 {
+			return dst, corruptf("bad delta scale")
+		}
+		mul = uint64(pow10Int[src[0]])
+		src = src[1:]
 		var first int64
 		if first, src, err = readVarint(src); err != nil {
 			return dst, err
@@ -351,7 +405,7 @@ func decodeMiniblockInts(dst []uint64, id byte, n int, src []byte) ([]uint64, er
 				return dst, err
 			}
 			prevDelta = uint64(d)
-			prev += prevDelta
+			prev += prevDelta * mul
 			out[1], start = prev, 2
 		}
 	}
@@ -382,14 +436,21 @@ func decodeMiniblockInts(dst []uint64, id byte, n int, src []byte) ([]uint64, er
 				blk[j] += r
 			}
 		case idIntDelta:
+			if mul == 1 {
+				for j := range blk {
+					prev += blk[j] + r
+					blk[j] = prev
+				}
+				break
+			}
 			for j := range blk {
-				prev += blk[j] + r
+				prev += (blk[j] + r) * mul
 				blk[j] = prev
 			}
 		default:
 			for j := range blk {
 				prevDelta += blk[j] + r
-				prev += prevDelta
+				prev += prevDelta * mul
 				blk[j] = prev
 			}
 		}
