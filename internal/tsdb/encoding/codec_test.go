@@ -480,3 +480,28 @@ func TestDecodeNoAlloc(t *testing.T) {
 		}
 	}
 }
+
+// TestXOR exercises the XOR codec directly, whatever AppendFloats would
+// choose for the data.
+func TestXOR(t *testing.T) {
+	r := newRand(10)
+	inputs := [][]float64{
+		{1},
+		{math.NaN(), math.NaN(), math.Inf(1), math.Copysign(0, -1), 0},
+		smoothFloats(300),
+		randomFloats(10, 300),
+		seq2(300, func(i int) float64 { return float64(r.IntN(5)) }),
+		seq2(300, func(i int) float64 { return math.Float64frombits(uint64(1) << r.UintN(64)) }),
+	}
+	for i, v := range inputs {
+		enc := appendXOR(nil, bitsOf(v))
+		got, err := DecodeFloats(nil, enc)
+		if err != nil {
+			t.Fatalf("input %d: %v", i, err)
+		}
+		if diff := cmp.Diff(bitsOf(v), bitsOf(got)); diff != "" {
+			t.Fatalf("input %d (-want +got):\n%s", i, diff)
+		}
+		checkBlock(t, enc, len(v), DecodeFloats)
+	}
+}

@@ -103,7 +103,7 @@ func uvarintLen(x uint64) int {
 // when full is set): the e that minimises an estimate of the encoded size,
 // where each extra decimal digit costs about log2(10) bits per value and each
 // value not representable at e costs an exception (about 9 bytes).
-func chooseExp(v []float64, full bool) (e int, ok bool) {
+func chooseExp(v []float64, full bool) (e int, excRate float64, ok bool) {
 	var hist [maxDecimalExp + 2]int // hist[e+1]; hist[0] counts "never"
 	step := 1
 	if !full && len(v) > 64 {
@@ -126,7 +126,15 @@ func chooseExp(v []float64, full bool) (e int, ok bool) {
 			bestCost, best = cost, e
 		}
 	}
-	return best, best >= 0 && below*2 >= cnt
+	if best < 0 {
+		return 0, 1, false
+	}
+	below = 0
+	for e := 0; e <= best; e++ {
+		below += hist[e+1]
+	}
+	rate := float64(cnt-below) / float64(cnt)
+	return best, rate, rate <= 0.5
 }
 
 // appendDecimal appends a decimal block, or nothing when the block has too
@@ -135,7 +143,7 @@ func chooseExp(v []float64, full bool) (e int, ok bool) {
 // Layout after the header: byte e, uvarint exception count, exceptions
 // (uvarint position delta, u64 bits), then an integer block of mantissas.
 func appendDecimal(dst []byte, v []float64) []byte {
-	e, ok := chooseExp(v, false)
+	e, rate, ok := chooseExp(v, false)
 	if !ok {
 		return dst
 	}
@@ -143,9 +151,11 @@ func appendDecimal(dst []byte, v []float64) []byte {
 	defer floatScratchPool.Put(s)
 	s.m = grow(s.m, len(v))
 	exc := fillMantissas(s.m, v, e)
-	if exc > len(v)/8 {
-		// The sample misled us; look at every value.
-		if e, ok = chooseExp(v, true); !ok {
+	if exc > len(v)/8 && rate < 1.0/16 {
+		// The sample misled us; look at every value. (When the sample
+		// already showed many exceptions, the data is not decimal enough to
+		// pay for that.)
+		if e, _, ok = chooseExp(v, true); !ok {
 			return dst
 		}
 		exc = fillMantissas(s.m, v, e)

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"flag"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -258,4 +262,45 @@ func FuzzStrings(f *testing.F) {
 			}
 		}
 	})
+}
+
+var updateCorpus = flag.Bool("update-corpus", false, "rewrite the seed corpus in testdata/fuzz")
+
+// TestFuzzCorpus writes realistic encoded blocks into testdata/fuzz so that
+// `go test` always decodes them and `go test -fuzz` mutates from them.
+// Run with -update-corpus after changing a codec.
+func TestFuzzCorpus(t *testing.T) {
+	if !*updateCorpus {
+		t.Skip("run with -update-corpus to rewrite testdata/fuzz")
+	}
+	ts, cpu := cpuBlock(21)
+	bat := batteryBlock(21)
+	text := make([][]byte, 100)
+	for i := range text {
+		text[i] = fmt.Appendf(nil, "door %d opened", i%7)
+	}
+	decode := func(b []byte) []byte { return append([]byte{1}, b...) }
+	seeds := map[string][][]byte{
+		"FuzzTimestamps": {decode(AppendTimestamps(nil, ts)), decode(AppendTimestamps(nil, bat.ts)),
+			decode(AppendTimestamps(nil, bat.ts[:130])), {2, 5, 250, 3, 7, 0, 1}},
+		"FuzzIntegers": {decode(AppendIntegers(nil, bat.cycles)), decode(AppendIntegers(nil, seq(200, func(i int) int64 { return int64(i * i) }))),
+			decode(AppendIntegers(nil, []int64{math.MinInt64, math.MaxInt64})), {2, 1, 2, 3, 0xff, 0x80}},
+		"FuzzUnsigneds": {decode(AppendUnsigneds(nil, []uint64{1, 2, 3, 1 << 63})), decode(AppendUnsigneds(nil, asUint64s(bat.cycles)))},
+		"FuzzFloats": {decode(AppendFloats(nil, cpu)), decode(AppendFloats(nil, bat.temperature)), decode(AppendFloats(nil, smoothFloats(100))),
+			decode(AppendFloats(nil, append([]float64{math.NaN(), math.Copysign(0, -1)}, bat.soc[:100]...))), {2, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		"FuzzBools":   {decode(AppendBools(nil, bat.charging)), decode(AppendBools(nil, []bool{true, false, false, true, true, false, true, false, true})), {0, 3, 4, 7}},
+		"FuzzStrings": {decode(AppendStrings(nil, bat.firmware)), decode(AppendStrings(nil, text)), decode(AppendStrings(nil, text[:3])), []byte("\x00a,b,,c")},
+	}
+	for name, list := range seeds {
+		dir := filepath.Join("testdata", "fuzz", name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i, b := range list {
+			data := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", b)
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%02d", i)), []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }

@@ -383,7 +383,6 @@ func decodeMiniblockInts(dst []uint64, id byte, n int, src []byte) ([]uint64, er
 	if n == 0 {
 		return dst, corruptf("empty miniblock integer block")
 	}
-	out := grow(dst, n)
 	var err error
 	start := 0
 	var prev, prevDelta uint64
@@ -398,16 +397,29 @@ func decodeMiniblockInts(dst []uint64, id byte, n int, src []byte) ([]uint64, er
 		if first, src, err = readVarint(src); err != nil {
 			return dst, err
 		}
-		out[0], prev, start = uint64(first), uint64(first), 1
+		prev, start = uint64(first), 1
 		if id == idIntDoD && n > 1 {
 			var d int64
 			if d, src, err = readVarint(src); err != nil {
 				return dst, err
 			}
-			prevDelta = uint64(d)
-			prev += prevDelta * mul
-			out[1], start = prev, 2
+			prevDelta, start = uint64(d), 2
 		}
+	}
+	if cap(dst) < n {
+		// Check the miniblock headers before allocating: a corrupt count
+		// must not cost n values of memory.
+		if err := checkMiniblocks(src, n-start); err != nil {
+			return dst, err
+		}
+	}
+	out := grow(dst, n)
+	if start > 0 {
+		out[0] = prev
+	}
+	if start > 1 {
+		prev += prevDelta * mul
+		out[1] = prev
 	}
 	for lo := start; lo < n; lo += miniblock {
 		hi := min(lo+miniblock, n)
@@ -500,4 +512,27 @@ func decodeRunLength(dst []uint64, n int, src []byte) ([]uint64, error) {
 		return dst, errTrailing
 	}
 	return out, nil
+}
+
+// checkMiniblocks verifies that src holds exactly the miniblocks of c
+// values.
+func checkMiniblocks(src []byte, c int) error {
+	for ; c > 0; c -= miniblock {
+		if len(src) < 2 || src[0] > 64 {
+			return errTruncated
+		}
+		_, w := binary.Varint(src[1:])
+		if w <= 0 {
+			return errTruncated
+		}
+		plen := packedLen(min(c, miniblock), uint(src[0]))
+		if len(src) < 1+w+plen {
+			return errTruncated
+		}
+		src = src[1+w+plen:]
+	}
+	if len(src) != 0 {
+		return errTrailing
+	}
+	return nil
 }

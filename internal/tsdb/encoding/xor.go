@@ -111,37 +111,58 @@ func decodeXOR(dst []float64, n int, src []byte) ([]float64, error) {
 	out[0] = math.Float64frombits(prev)
 	var plz, ptz uint
 	window := false
+	pos, end := r.pos, r.end
 	for i := 1; i < n; i++ {
-		if r.pos+1 > r.end {
-			return dst, errTruncated
+		// One load yields the control bits and a window header (14 bits).
+		off := pos >> 3
+		var h uint64
+		if int(off)+8 <= len(src) {
+			h = binary.LittleEndian.Uint64(src[off:]) >> (pos & 7)
+		} else {
+			h = readBitsSlow(src, pos, min(14, end-pos))
 		}
-		if r.read(1) == 0 {
+		if h&1 == 0 {
+			if pos+1 > end {
+				return dst, errTruncated
+			}
+			pos++
 			out[i] = math.Float64frombits(prev)
 			continue
 		}
-		if r.pos+1 > r.end {
-			return dst, errTruncated
-		}
-		if r.read(1) == 1 {
-			if r.pos+12 > r.end {
-				return dst, errTruncated
-			}
-			h := r.read(12)
-			lz, sig := uint(h&63), uint(h>>6)+1
+		if h&2 != 0 {
+			lz, sig := uint(h>>2&63), uint(h>>8&63)+1
 			if lz+sig > 64 {
 				return dst, corruptf("xor window %d+%d bits", lz, sig)
 			}
 			plz, ptz, window = lz, 64-lz-sig, true
-		} else if !window {
-			return dst, corruptf("xor window reused before set")
+			pos += 14
+		} else {
+			if !window {
+				return dst, corruptf("xor window reused before set")
+			}
+			pos += 2
 		}
 		sig := 64 - plz - ptz
-		if r.pos+sig > r.end {
+		if pos+sig > end {
 			return dst, errTruncated
 		}
-		prev ^= r.read(sig) << ptz
+		off = pos >> 3
+		var d uint64
+		if int(off)+9 <= len(src) {
+			// Nine bytes hold any 64-bit field at any bit offset.
+			sh := pos & 7
+			d = binary.LittleEndian.Uint64(src[off:])>>sh | uint64(src[off+8])<<(64-sh) // << 64 is 0
+			if sig < 64 {
+				d &= uint64(1)<<sig - 1
+			}
+		} else {
+			d = readBitsSlow(src, pos, sig)
+		}
+		pos += sig
+		prev ^= d << ptz
 		out[i] = math.Float64frombits(prev)
 	}
+	r.pos = pos
 	if (r.pos+7)>>3 != uint(len(src)) {
 		return dst, errTrailing
 	}
