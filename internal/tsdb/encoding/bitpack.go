@@ -81,9 +81,17 @@ func unpack(dst []uint64, src []byte, w uint) {
 
 // unpackWide handles widths above 56 bits, where a value may span 9 bytes.
 func unpackWide(dst []uint64, src []byte, w uint) {
+	mask := ^uint64(0) >> (64 - w)
 	bit := uint(0)
 	for i := range dst {
-		dst[i] = readBitsSlow(src, bit, w)
+		off := bit >> 3
+		if int(off)+9 <= len(src) {
+			sh := bit & 7
+			// The ninth byte supplies the bits the first eight lack; << 64 is 0.
+			dst[i] = (binary.LittleEndian.Uint64(src[off:])>>sh | uint64(src[off+8])<<(64-sh)) & mask
+		} else {
+			dst[i] = readBitsSlow(src, bit, w)
+		}
 		bit += w
 	}
 }
