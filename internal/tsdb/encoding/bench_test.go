@@ -196,6 +196,9 @@ func BenchmarkSize(b *testing.B) {
 		{"battery/charging", func(s uint64, d []byte) []byte { return AppendBools(d, batteryBlock(s).charging) }},
 		{"battery/firmware", func(s uint64, d []byte) []byte { return AppendStrings(d, batteryBlock(s).firmware) }},
 		{"random/float64", func(s uint64, d []byte) []byte { return AppendFloats(d, randomFloats(s, blockLen)) }},
+		// Baselines: what plain Gorilla XOR would take for the same columns.
+		{"cpu/usage-gorilla", func(s uint64, d []byte) []byte { _, v := cpuBlock(s); return appendXOR(d, bitsOf(v)) }},
+		{"battery/soc-gorilla", func(s uint64, d []byte) []byte { return appendXOR(d, bitsOf(batteryBlock(s).soc)) }},
 	}
 	for _, c := range cols {
 		b.Run("data="+c.name, func(b *testing.B) {

@@ -452,6 +452,9 @@ func TestHugeCountRejected(t *testing.T) {
 }
 
 func TestDecodeNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under -race")
+	}
 	ts, cpu := cpuBlock(3)
 	bat := batteryBlock(3)
 	encTS := AppendTimestamps(nil, bat.ts)
@@ -503,5 +506,43 @@ func TestXOR(t *testing.T) {
 			t.Fatalf("input %d (-want +got):\n%s", i, diff)
 		}
 		checkBlock(t, enc, len(v), DecodeFloats)
+	}
+}
+
+// TestConcurrent shares the pooled scratch buffers and the zstd coders
+// between goroutines; run under -race.
+func TestConcurrent(t *testing.T) {
+	text := make([][]byte, 300)
+	for i := range text {
+		text[i] = fmt.Appendf(nil, "reading %d of sensor %d", i, i%11)
+	}
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			bat := batteryBlock(uint64(g))
+			var err error
+			for range 20 {
+				var got [][]byte
+				if got, err = DecodeStrings(nil, AppendStrings(nil, text)); err == nil && len(got) != len(text) {
+					err = fmt.Errorf("strings: %d values", len(got))
+				}
+				if err != nil {
+					break
+				}
+				var f []float64
+				if f, err = DecodeFloats(nil, AppendFloats(nil, bat.soc)); err == nil && len(f) != len(bat.soc) {
+					err = fmt.Errorf("floats: %d values", len(f))
+				}
+				if err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
