@@ -131,6 +131,12 @@ func (s *stringScratch) buildDict(v [][]byte) bool {
 	s.idx = grow(s.idx, len(v))
 	limit := min(maxDict, len(v)/2)
 	for i, b := range v {
+		if i > 0 && bytes.Equal(b, v[i-1]) {
+			// Repeats of the previous value (the common case for states
+			// and versions) need no hashing.
+			s.idx[i] = s.idx[i-1]
+			continue
+		}
 		h := xxhash.Sum64(b)
 		id, ok := s.ids[h]
 		if ok {
