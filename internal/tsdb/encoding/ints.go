@@ -439,25 +439,18 @@ func decodeMiniblockInts(dst []uint64, id byte, n int, src []byte) ([]uint64, er
 			return dst, errTruncated
 		}
 		blk := out[lo:hi]
+		r := uint64(ref)
+		if id == idIntDelta {
+			prev = unpackDelta(blk, src[:plen], w, r, prev, mul)
+			src = src[plen:]
+			continue
+		}
 		unpack(blk, src[:plen], w)
 		src = src[plen:]
-		r := uint64(ref)
 		switch id {
 		case idIntFOR:
 			for j := range blk {
 				blk[j] += r
-			}
-		case idIntDelta:
-			if mul == 1 {
-				for j := range blk {
-					prev += blk[j] + r
-					blk[j] = prev
-				}
-				break
-			}
-			for j := range blk {
-				prev += (blk[j] + r) * mul
-				blk[j] = prev
 			}
 		default:
 			for j := range blk {
