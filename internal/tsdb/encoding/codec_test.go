@@ -118,7 +118,23 @@ func TestIntegers(t *testing.T) {
 				return math.MaxInt64
 			}
 			return int64(i % 7)
-		}), 0, 1400}, // FOR has no patching: the outlier widens its miniblock
+		}), idIntFOR, 420}, // the outlier is patched, not packed
+		{"timestamps with gap", seq(1000, func(i int) int64 {
+			t := 1e18 + int64(i)*60e9 + r.Int64N(1000)*1e6
+			if i >= 400 {
+				t += 3 * 3600e9 // the gateway was offline for three hours
+			}
+			return t
+		}), idIntDelta, 1450},
+		{"glitches both ways", seq(1000, func(i int) int64 {
+			switch i % 300 {
+			case 17:
+				return math.MinInt64 + int64(i)
+			case 18:
+				return math.MaxInt64 - int64(i)
+			}
+			return 2000 + int64(i%50)
+		}), 0, 900},
 		{"partial miniblock", seq(129, func(i int) int64 { return int64(i * i) }), 0, 0},
 		{"long const", seq(MaxRunValues+1, func(int) int64 { return 5 }), 0, 1100},
 		{"status codes", seq(1000, func(i int) int64 { return []int64{200, 503, 200, 404}[i/250] }), idIntRLE, 20},

@@ -79,17 +79,93 @@ const (
 )
 
 // packedCost returns the encoded size in bytes of the miniblocks of the
-// sequence t derives from v, starting at index start. It mirrors
-// appendMiniblocks exactly.
+// sequence t derives from v, starting at index start, without patches (an
+// upper bound: patching is planned only for the codec finally chosen, which
+// keeps the encoder fast).
 func packedCost(v []uint64, t transform, start int) int {
 	cost := 0
 	for lo := start; lo < len(v); lo += miniblock {
 		hi := min(lo+miniblock, len(v))
 		mn, mx := seqMinMax(v, t, lo, hi)
-		w := uint(bits.Len64(uint64(mx) - uint64(mn)))
-		cost += 1 + varintLen(mn) + packedLen(hi-lo, w)
+		cost += 1 + varintLen(mn) + packedLen(hi-lo, uint(bits.Len64(uint64(mx)-uint64(mn))))
 	}
 	return cost
+}
+
+// maxPatches is the most outliers a miniblock stores outside its packed
+// bits; the encoder considers dropping up to that many extreme values.
+const maxPatches = 3
+
+// mbPlan describes how one miniblock is written: values in [ref, hi] are
+// packed with w bits, the (at most maxPatches) others are patched.
+type mbPlan struct {
+	ref, hi int64
+	w       uint
+	patched bool
+	cost    int // estimated bytes
+}
+
+// planMiniblock picks the reference and width of the miniblock [lo, hi) of
+// the sequence t derives from v. A few outliers (a gap in timestamps, a
+// glitching sensor) would otherwise widen all 128 values, so when the plain
+// width is large the plan may exclude up to maxPatches of the smallest and
+// largest values and store them as patches.
+func planMiniblock(v []uint64, t transform, lo, hi int) mbPlan {
+	mn, mx := seqMinMax(v, t, lo, hi)
+	w := uint(bits.Len64(uint64(mx) - uint64(mn)))
+	cnt := hi - lo
+	best := mbPlan{ref: mn, hi: mx, w: w, cost: 1 + varintLen(mn) + packedLen(cnt, w)}
+	if w < 8 || cnt < 16 {
+		return best
+	}
+	// The maxPatches+1 smallest and largest values, in order from the
+	// extremes inwards.
+	var small, large [maxPatches + 1]int64
+	for i := range small {
+		small[i], large[i] = mx, mn
+	}
+	for i := lo; i < hi; i++ {
+		x := int64(v[i])
+		if t == tfDelta {
+			x = int64(v[i] - v[i-1])
+		}
+		if x >= small[maxPatches] && x <= large[maxPatches] {
+			continue // the common case: not among the extremes
+		}
+		if x < small[maxPatches] {
+			j := maxPatches
+			for ; j > 0 && small[j-1] > x; j-- {
+				small[j] = small[j-1]
+			}
+			small[j] = x
+		}
+		if x > large[maxPatches] {
+			j := maxPatches
+			for ; j > 0 && large[j-1] < x; j-- {
+				large[j] = large[j-1]
+			}
+			large[j] = x
+		}
+	}
+	for a := 0; a <= maxPatches; a++ {
+		for b := 0; a+b <= maxPatches; b++ {
+			if a+b == 0 || small[a] > large[b] {
+				continue
+			}
+			pw := uint(bits.Len64(uint64(large[b]) - uint64(small[a])))
+			cost := 2 + varintLen(small[a]) + packedLen(cnt, pw)
+			for k := range a {
+				cost += 1 + varintLen(small[k])
+			}
+			for k := range b {
+				cost += 1 + varintLen(large[k])
+			}
+			if cost < best.cost {
+				best = mbPlan{ref: small[a], hi: large[b], w: pw, patched: true, cost: cost}
+			}
+		}
+	}
+	return best
 }
 
 // seqMinMax returns the signed minimum and maximum of derived(v, t, i) for
@@ -114,31 +190,48 @@ func seqMinMax(v []uint64, t transform, lo, hi int) (mn, mx int64) {
 }
 
 // appendMiniblocks writes the sequence t derives from v[start:] as
-// miniblocks: byte width, varint reference (the signed minimum), then the
-// packed offsets from the reference.
+// miniblocks (see planMiniblock and docs/format/encoding.md).
 func appendMiniblocks(dst []byte, v []uint64, t transform, start int) []byte {
 	var tmp [miniblock]uint64
 	for lo := start; lo < len(v); lo += miniblock {
 		hi := min(lo+miniblock, len(v))
-		mn, mx := seqMinMax(v, t, lo, hi)
-		w := uint(bits.Len64(uint64(mx) - uint64(mn)))
-		dst = append(dst, byte(w))
-		dst = binary.AppendVarint(dst, mn)
-		if w == 0 {
-			continue
-		}
+		p := planMiniblock(v, t, lo, hi)
 		buf := tmp[:hi-lo]
 		switch t {
 		case tfFOR:
-			for j, x := range v[lo:hi] {
-				buf[j] = x - uint64(mn)
-			}
+			copy(buf, v[lo:hi])
 		default:
 			for j := range buf {
-				buf[j] = v[lo+j] - v[lo+j-1] - uint64(mn)
+				buf[j] = v[lo+j] - v[lo+j-1]
 			}
 		}
-		dst = pack(dst, buf, w)
+		if !p.patched {
+			dst = append(dst, byte(p.w))
+			dst = binary.AppendVarint(dst, p.ref)
+			if p.w == 0 {
+				continue
+			}
+			for j := range buf {
+				buf[j] -= uint64(p.ref)
+			}
+			dst = pack(dst, buf, p.w)
+			continue
+		}
+		dst = append(dst, byte(p.w)|0x80)
+		dst = binary.AppendVarint(dst, p.ref)
+		countAt := len(dst)
+		dst = append(dst, 0)
+		for j, x := range buf {
+			if int64(x) < p.ref || int64(x) > p.hi {
+				dst = append(dst, byte(j))
+				dst = binary.AppendVarint(dst, int64(x))
+				dst[countAt]++
+				buf[j] = 0
+				continue
+			}
+			buf[j] = x - uint64(p.ref)
+		}
+		dst = pack(dst, buf, p.w)
 	}
 	return dst
 }
@@ -423,34 +516,32 @@ func decodeMiniblockInts(dst []uint64, id byte, n int, src []byte) ([]uint64, er
 	}
 	for lo := start; lo < n; lo += miniblock {
 		hi := min(lo+miniblock, n)
-		if len(src) < 2 {
-			return dst, errTruncated
-		}
-		w := uint(src[0])
-		if w > 64 {
-			return dst, corruptf("bit width %d", w)
-		}
-		var ref int64
-		if ref, src, err = readVarint(src[1:]); err != nil {
+		var mb miniblockHeader
+		if src, err = mb.parse(src, hi-lo); err != nil {
 			return dst, err
 		}
-		plen := packedLen(hi-lo, w)
-		if len(src) < plen {
-			return dst, errTruncated
-		}
 		blk := out[lo:hi]
-		r := uint64(ref)
-		if id == idIntDelta {
-			prev = unpackDelta(blk, src[:plen], w, r, prev, mul)
-			src = src[plen:]
+		r := uint64(mb.ref)
+		if id == idIntDelta && mb.npatch == 0 {
+			prev = unpackDelta(blk, mb.packed, mb.w, r, prev, mul)
 			continue
 		}
-		unpack(blk, src[:plen], w)
-		src = src[plen:]
+		unpack(blk, mb.packed, mb.w)
+		for p := mb.patches; len(p) > 0; {
+			j := p[0]
+			x, k := binary.Varint(p[1:])
+			blk[j] = uint64(x) - r // the loops below add r back
+			p = p[1+k:]
+		}
 		switch id {
 		case idIntFOR:
 			for j := range blk {
 				blk[j] += r
+			}
+		case idIntDelta:
+			for j := range blk {
+				prev += (blk[j] + r) * mul
+				blk[j] = prev
 			}
 		default:
 			for j := range blk {
@@ -507,22 +598,72 @@ func decodeRunLength(dst []uint64, n int, src []byte) ([]uint64, error) {
 	return out, nil
 }
 
+// miniblockHeader is one parsed miniblock.
+type miniblockHeader struct {
+	w       uint
+	ref     int64
+	npatch  int
+	patches []byte // npatch × (byte index, varint value), validated
+	packed  []byte
+}
+
+// parse reads the miniblock of cnt values at the start of src and returns
+// the bytes after it.
+func (m *miniblockHeader) parse(src []byte, cnt int) ([]byte, error) {
+	if len(src) < 2 {
+		return nil, errTruncated
+	}
+	m.w = uint(src[0] & 0x7f)
+	patched := src[0]&0x80 != 0
+	if m.w > 64 {
+		return nil, corruptf("bit width %d", m.w)
+	}
+	ref, k := binary.Varint(src[1:])
+	if k <= 0 {
+		return nil, errTruncated
+	}
+	m.ref = ref
+	src = src[1+k:]
+	m.npatch, m.patches = 0, nil
+	if patched {
+		if len(src) < 1 {
+			return nil, errTruncated
+		}
+		m.npatch = int(src[0])
+		if m.npatch == 0 || m.npatch > cnt {
+			return nil, corruptf("%d patches in a miniblock of %d", m.npatch, cnt)
+		}
+		p := src[1:]
+		for range m.npatch {
+			if len(p) < 2 || int(p[0]) >= cnt {
+				return nil, corruptf("bad miniblock patch")
+			}
+			_, k := binary.Varint(p[1:])
+			if k <= 0 {
+				return nil, errTruncated
+			}
+			p = p[1+k:]
+		}
+		m.patches = src[1 : len(src)-len(p)]
+		src = p
+	}
+	plen := packedLen(cnt, m.w)
+	if len(src) < plen {
+		return nil, errTruncated
+	}
+	m.packed = src[:plen]
+	return src[plen:], nil
+}
+
 // checkMiniblocks verifies that src holds exactly the miniblocks of c
 // values.
 func checkMiniblocks(src []byte, c int) error {
+	var mb miniblockHeader
+	var err error
 	for ; c > 0; c -= miniblock {
-		if len(src) < 2 || src[0] > 64 {
-			return errTruncated
+		if src, err = mb.parse(src, min(c, miniblock)); err != nil {
+			return err
 		}
-		_, w := binary.Varint(src[1:])
-		if w <= 0 {
-			return errTruncated
-		}
-		plen := packedLen(min(c, miniblock), uint(src[0]))
-		if len(src) < 1+w+plen {
-			return errTruncated
-		}
-		src = src[1+w+plen:]
 	}
 	if len(src) != 0 {
 		return errTrailing
