@@ -3,8 +3,9 @@
 // encoded as one self-describing block whose first byte names the codec.
 //
 // Encoders look at the whole block and pick the smallest representation they
-// can find cheaply (constant runs, delta-of-delta or delta with per-miniblock
-// frame-of-reference bit-packing, decimal floats mapped to integers, Gorilla
+// can find cheaply (constant runs, run lengths, delta-of-delta or delta with
+// per-miniblock frame-of-reference bit-packing and patched outliers, decimal
+// floats mapped to integers with exceptions, Gorilla
 // XOR floats, bit-packed or run-length booleans, dictionary and zstd strings).
 // Every value round-trips bit-exactly, including -0.0, NaN payloads,
 // infinities and subnormals. The byte layout of every codec is described in

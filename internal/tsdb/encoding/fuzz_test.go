@@ -282,6 +282,7 @@ func TestFuzzCorpus(t *testing.T) {
 	decode := func(b []byte) []byte { return append([]byte{1}, b...) }
 	seeds := map[string][][]byte{
 		"FuzzTimestamps": {decode(AppendTimestamps(nil, ts)), decode(AppendTimestamps(nil, bat.ts)),
+			decode(AppendTimestamps(nil, append(bat.ts[:200:200], bat.ts[300:]...))), // a gap: patched miniblock
 			decode(AppendTimestamps(nil, bat.ts[:130])), {2, 5, 250, 3, 7, 0, 1}},
 		"FuzzIntegers": {decode(AppendIntegers(nil, bat.cycles)), decode(AppendIntegers(nil, seq(200, func(i int) int64 { return int64(i * i) }))),
 			decode(AppendIntegers(nil, []int64{math.MinInt64, math.MaxInt64})), {2, 1, 2, 3, 0xff, 0x80}},
