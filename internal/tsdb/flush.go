@@ -162,15 +162,16 @@ func (e *Engine) writePart(p *partition, level int, fill func(*partWriter) error
 		return nil
 	}
 	seq := p.nextSeq
+	// The file name carries a number of its own: a compaction's output takes the
+	// newest input's seq (so parts written after its inputs still win over it)
+	// and may have the same level, but must never replace an input's file.
+	fileID := p.nextSeq
+	p.nextSeq++
 	if len(replace) > 0 {
-		// A compaction's output takes the newest input's seq so that parts
-		// written after its inputs still win over it.
 		seq = replace[len(replace)-1].seq
-	} else {
-		p.nextSeq++
 	}
 	p.mu.Unlock()
-	name := partName(seq, level)
+	name := partName(seq, level, fileID)
 	path := filepath.Join(p.dir, name)
 	tmp := path + ".tmp"
 	f, err := e.fs.Create(tmp)

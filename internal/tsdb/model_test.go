@@ -133,6 +133,9 @@ func TestModelRandomOps(t *testing.T) {
 			fsys = mem
 			e = open()
 		}
+		if os.Getenv("FIELDHUB_MODEL_TRACE") != "" {
+			t.Logf("step %d: %s", step, desc)
+		}
 		got := dump(t, e, "db", "m")
 		if d := cmp.Diff(m, got); d != "" {
 			t.Fatalf("seed %d step %d (%s): engine differs from model (-model +engine)\n%s", seed, step, desc, d)

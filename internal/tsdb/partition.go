@@ -86,8 +86,8 @@ func partitionDirName(start int64) string {
 	return "p" + strconv.FormatInt(start, 10)
 }
 
-func partName(seq uint64, level int) string {
-	return fmt.Sprintf("%016d-L%d.part", seq, level)
+func partName(seq uint64, level int, fileID uint64) string {
+	return fmt.Sprintf("%016d-L%d-%d.part", seq, level, fileID)
 }
 
 // openPartition loads a partition dir: its manifest and parts; files not in

@@ -192,7 +192,11 @@ func (x *seriesIndex) loadSeriesFile(fsys vfs.FS, path string, schemaFor func(ke
 			return fmt.Errorf("%w: series file %s: bad checksum for series %d", ErrCorrupt, path, id)
 		}
 		key := rec[start : start+int(n)]
-		e, err := x.define(id, string(key), schemaFor(key))
+		meas := seriesKeyMeasurement(key)
+		if meas == nil {
+			return fmt.Errorf("%w: series file %s: malformed key of series %d", ErrCorrupt, path, id)
+		}
+		e, err := x.define(id, string(key), schemaFor(meas))
 		if err != nil {
 			return fmt.Errorf("series file %s: %w", path, err)
 		}
