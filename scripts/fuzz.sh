@@ -7,6 +7,6 @@ grep -rl --include='*_test.go' '^func Fuzz' internal cmd 2>/dev/null | while rea
   pkg=./$(dirname "$f")
   grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //' | while read -r name; do
     echo "== $pkg $name ($t)"
-    go test -run '^$' -fuzz "^${name}\$" -fuzztime "$t" "$pkg"
+    go test -run "^$" -fuzz "^${name}\$" -fuzztime "$t" -fuzzminimizetime 3s "$pkg"
   done
 done
