@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/fieldhub/fieldhub/internal/model"
 )
@@ -50,7 +51,7 @@ func clonePoint(pt *model.Point) model.Point {
 // pointOpts compares floats bit for bit (so -0 and 0 differ) and treats nil and empty alike.
 var pointOpts = cmp.Options{
 	cmp.Comparer(func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }),
-	cmp.Comparer(func(a, b []byte) bool { return string(a) == string(b) }),
+	cmpopts.EquateEmpty(),
 }
 
 func tag(k, v string) model.Tag { return model.Tag{Key: []byte(k), Value: []byte(v)} }
