@@ -126,7 +126,12 @@ func (e *Engine) WindowAggregates(ctx context.Context, db, rp string, seriesID u
 			if !useStats[i] {
 				continue
 			}
-			for _, cm := range b.bm.cols {
+			hdr, hb, err := readBlockHeader(b.pt.f, b.pt.idx, &b.bm, buf)
+			if err != nil {
+				return fmt.Errorf("part %s: %w", b.pt.path, err)
+			}
+			buf = hb
+			for _, cm := range hdr.cols {
 				pf := b.pt.idx.fields[cm.field]
 				if pf.name != field {
 					continue

@@ -44,16 +44,24 @@ type colMeta struct {
 	min, max, sum, first, last uint64
 }
 
-// blockMeta describes one block.
+// blockMeta is a block's entry in the part index, kept in memory for every
+// block of every open part, so it is small: column metadata and statistics
+// live in the block's own header and are read on demand.
 type blockMeta struct {
 	series     uint64
 	minT, maxT int64
-	rows       uint32
-	crc        uint32
 	off        int64
 	length     uint32
-	tsLen      uint32 // bytes of the timestamp column at the start of the block
-	cols       []colMeta
+	rows       uint32
+	crc        uint32 // CRC-32C of the whole block
+	hdrLen     uint32 // bytes of the block header at the start of the block
+	hdrCRC     uint32 // CRC-32C of the header alone, for statistics-only reads
+}
+
+// blockHeader is the decoded header of a block.
+type blockHeader struct {
+	tsLen uint32 // bytes of the timestamp column at the start of the body
+	cols  []colMeta
 }
 
 // partWriter writes a part file.
@@ -65,7 +73,9 @@ type partWriter struct {
 	refs    map[partField]uint32
 	blocks  []blockMeta
 	buf     []byte
+	hdr     []byte
 	tmp     []byte
+	cols    []colMeta
 	scratch struct {
 		ints  []int64
 		uints []uint64
@@ -112,11 +122,12 @@ func (w *partWriter) fieldRef(name string, typ model.FieldType) uint32 {
 
 func (w *partWriter) writeBlock(id uint64, r *rows, lo, hi int) error {
 	ts := r.ts[lo:hi]
-	buf := encoding.AppendTimestamps(w.buf[:0], ts)
-	bm := blockMeta{series: id, minT: ts[0], maxT: ts[len(ts)-1], rows: uint32(len(ts)), off: w.off, tsLen: uint32(len(buf))}
+	body := encoding.AppendTimestamps(w.buf[:0], ts)
+	bm := blockMeta{series: id, minT: ts[0], maxT: ts[len(ts)-1], rows: uint32(len(ts)), off: w.off}
+	hdr := blockHeader{tsLen: uint32(len(body)), cols: w.cols[:0]}
 	for ci := range r.cols {
 		c := &r.cols[ci]
-		start := len(buf)
+		start := len(body)
 		cm := colMeta{field: w.fieldRef(c.Name, c.Type)}
 		var valid []bool
 		if c.Valid != nil {
@@ -136,27 +147,78 @@ func (w *partWriter) writeBlock(id uint64, r *rows, lo, hi int) error {
 		}
 		if valid != nil {
 			// Presence bitmap, length-prefixed so the values can be found without decoding it.
-			buf = append(buf, 1)
+			body = append(body, 1)
 			w.tmp = encoding.AppendBools(w.tmp[:0], valid)
-			buf = binary.AppendUvarint(buf, uint64(len(w.tmp)))
-			buf = append(buf, w.tmp...)
+			body = binary.AppendUvarint(body, uint64(len(w.tmp)))
+			body = append(body, w.tmp...)
 		} else {
-			buf = append(buf, 0)
+			body = append(body, 0)
 		}
-		buf = w.appendColumn(buf, c, lo, hi, valid, &cm)
+		body = w.appendColumn(body, c, lo, hi, valid, &cm)
 		cm.off = uint32(start)
-		cm.length = uint32(len(buf) - start)
-		bm.cols = append(bm.cols, cm)
+		cm.length = uint32(len(body) - start)
+		hdr.cols = append(hdr.cols, cm)
 	}
-	bm.length = uint32(len(buf))
-	bm.crc = crc32.Checksum(buf, castagnoli)
-	if _, err := w.w.Write(buf); err != nil {
+	w.cols = hdr.cols
+	h := appendBlockHeader(w.hdr[:0], &hdr)
+	bm.hdrLen = uint32(len(h))
+	bm.hdrCRC = crc32.Checksum(h, castagnoli)
+	bm.crc = crc32.Update(bm.hdrCRC, castagnoli, body)
+	bm.length = uint32(len(h) + len(body))
+	if _, err := w.w.Write(h); err != nil {
 		return err
 	}
-	w.off += int64(len(buf))
+	if _, err := w.w.Write(body); err != nil {
+		return err
+	}
+	w.off += int64(bm.length)
 	w.blocks = append(w.blocks, bm)
-	w.buf = buf
+	w.buf, w.hdr = body, h
 	return nil
+}
+
+func appendBlockHeader(b []byte, h *blockHeader) []byte {
+	b = binary.AppendUvarint(b, uint64(h.tsLen))
+	b = binary.AppendUvarint(b, uint64(len(h.cols)))
+	for _, c := range h.cols {
+		b = binary.AppendUvarint(b, uint64(c.field))
+		b = binary.AppendUvarint(b, uint64(c.off))
+		b = binary.AppendUvarint(b, uint64(c.length))
+		b = binary.AppendUvarint(b, uint64(c.count))
+		for _, v := range [...]uint64{c.min, c.max, c.sum, c.first, c.last} {
+			b = binary.LittleEndian.AppendUint64(b, v)
+		}
+	}
+	return b
+}
+
+// parseBlockHeader decodes and bounds-checks a block header against its block.
+func parseBlockHeader(pi *partIndex, bm *blockMeta, h []byte) (blockHeader, error) {
+	r := recordReader{b: h}
+	var out blockHeader
+	out.tsLen = uint32(r.uvarint())
+	bodyLen := uint64(bm.length - bm.hdrLen)
+	nc := r.uvarint()
+	if r.err == nil && (nc > uint64(len(pi.fields)) || uint64(out.tsLen) > bodyLen) {
+		return out, fmt.Errorf("%w: block of series %d: header bounds", ErrCorrupt, bm.series)
+	}
+	out.cols = make([]colMeta, 0, nc)
+	for j := uint64(0); j < nc && r.err == nil; j++ {
+		var c colMeta
+		c.field = uint32(r.uvarint())
+		c.off = uint32(r.uvarint())
+		c.length = uint32(r.uvarint())
+		c.count = uint32(r.uvarint())
+		c.min, c.max, c.sum, c.first, c.last = r.u64(), r.u64(), r.u64(), r.u64(), r.u64()
+		if r.err == nil && (int(c.field) >= len(pi.fields) || uint64(c.off)+uint64(c.length) > bodyLen || c.count > bm.rows) {
+			return out, fmt.Errorf("%w: block of series %d: column bounds", ErrCorrupt, bm.series)
+		}
+		out.cols = append(out.cols, c)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%w: block of series %d: trailing header bytes", ErrCorrupt, bm.series)
+	}
+	return out, r.err
 }
 
 // appendColumn encodes the valid values of c[lo:hi] and fills cm's statistics.
@@ -291,18 +353,9 @@ func (w *partWriter) encodeIndex() []byte {
 		b = binary.AppendUvarint(b, uint64(bm.off-prevOff))
 		prevOff = bm.off
 		b = binary.AppendUvarint(b, uint64(bm.length))
-		b = binary.AppendUvarint(b, uint64(bm.tsLen))
+		b = binary.AppendUvarint(b, uint64(bm.hdrLen))
 		b = binary.LittleEndian.AppendUint32(b, bm.crc)
-		b = binary.AppendUvarint(b, uint64(len(bm.cols)))
-		for _, c := range bm.cols {
-			b = binary.AppendUvarint(b, uint64(c.field))
-			b = binary.AppendUvarint(b, uint64(c.off))
-			b = binary.AppendUvarint(b, uint64(c.length))
-			b = binary.AppendUvarint(b, uint64(c.count))
-			for _, v := range [...]uint64{c.min, c.max, c.sum, c.first, c.last} {
-				b = binary.LittleEndian.AppendUint64(b, v)
-			}
-		}
+		b = binary.LittleEndian.AppendUint32(b, bm.hdrCRC)
 	}
 	return b
 }
@@ -386,33 +439,21 @@ func decodePartIndex(b []byte, dataEnd int64) (*partIndex, error) {
 		off += int64(r.uvarint())
 		bm.off = off
 		bm.length = uint32(r.uvarint())
-		bm.tsLen = uint32(r.uvarint())
-		if len(r.b) < 4 {
+		bm.hdrLen = uint32(r.uvarint())
+		if len(r.b) < 8 {
 			r.err = fmt.Errorf("%w: part index ends early", ErrCorrupt)
 			break
 		}
 		bm.crc = binary.LittleEndian.Uint32(r.b)
-		r.b = r.b[4:]
-		nc := r.uvarint()
-		if nc > uint64(len(pi.fields)) {
-			return nil, fmt.Errorf("%w: part index column count", ErrCorrupt)
-		}
-		bm.cols = make([]colMeta, nc)
-		for j := range bm.cols {
-			c := &bm.cols[j]
-			c.field = uint32(r.uvarint())
-			c.off = uint32(r.uvarint())
-			c.length = uint32(r.uvarint())
-			c.count = uint32(r.uvarint())
-			c.min, c.max, c.sum, c.first, c.last = r.u64(), r.u64(), r.u64(), r.u64(), r.u64()
-			if r.err == nil && (int(c.field) >= len(pi.fields) || uint64(c.off)+uint64(c.length) > uint64(bm.length)) {
-				return nil, fmt.Errorf("%w: part index column bounds", ErrCorrupt)
-			}
-		}
-		if r.err == nil && (bm.off+int64(bm.length) > dataEnd || bm.tsLen > bm.length || bm.rows == 0 || bm.maxT < bm.minT) {
+		bm.hdrCRC = binary.LittleEndian.Uint32(r.b[4:])
+		r.b = r.b[8:]
+		if r.err == nil && (bm.off+int64(bm.length) > dataEnd || bm.hdrLen > bm.length || bm.rows == 0 || bm.maxT < bm.minT) {
 			return nil, fmt.Errorf("%w: part index block %d bounds", ErrCorrupt, i)
 		}
 		pi.blocks = append(pi.blocks, bm)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = fmt.Errorf("%w: trailing bytes in part index", ErrCorrupt)
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -435,11 +476,33 @@ func readBlock(f vfs.File, bm *blockMeta, buf []byte) ([]byte, error) {
 	return buf, nil
 }
 
+// readBlockHeader reads and checksums only a block's header (its column
+// directory and statistics).
+func readBlockHeader(f vfs.File, pi *partIndex, bm *blockMeta, buf []byte) (blockHeader, []byte, error) {
+	if cap(buf) < int(bm.hdrLen) {
+		buf = make([]byte, bm.hdrLen)
+	}
+	buf = buf[:bm.hdrLen]
+	if _, err := f.ReadAt(buf, bm.off); err != nil {
+		return blockHeader{}, buf, err
+	}
+	if crc32.Checksum(buf, castagnoli) != bm.hdrCRC {
+		return blockHeader{}, buf, fmt.Errorf("%w: block header of series %d at offset %d: checksum mismatch", ErrCorrupt, bm.series, bm.off)
+	}
+	h, err := parseBlockHeader(pi, bm, buf)
+	return h, buf, err
+}
+
 // decodeBlock decodes a block's timestamps and the columns selected by want
 // (nil: all). The result owns its memory.
 func decodeBlock(pi *partIndex, bm *blockMeta, data []byte, want func(name string) bool) (rows, error) {
 	var out rows
-	ts, err := encoding.DecodeTimestamps(make([]int64, 0, bm.rows), data[:bm.tsLen])
+	hdr, err := parseBlockHeader(pi, bm, data[:bm.hdrLen])
+	if err != nil {
+		return out, err
+	}
+	body := data[bm.hdrLen:]
+	ts, err := encoding.DecodeTimestamps(make([]int64, 0, bm.rows), body[:hdr.tsLen])
 	if err != nil {
 		return out, fmt.Errorf("block of series %d: timestamps: %w", bm.series, wrapCorrupt(err))
 	}
@@ -447,12 +510,12 @@ func decodeBlock(pi *partIndex, bm *blockMeta, data []byte, want func(name strin
 		return out, fmt.Errorf("%w: block of series %d has %d timestamps, index says %d", ErrCorrupt, bm.series, len(ts), bm.rows)
 	}
 	out.ts = ts
-	for _, cm := range bm.cols {
+	for _, cm := range hdr.cols {
 		pf := pi.fields[cm.field]
 		if want != nil && !want(pf.name) {
 			continue
 		}
-		col, err := decodeColumn(pf, data[cm.off:cm.off+cm.length], len(ts))
+		col, err := decodeColumn(pf, body[cm.off:cm.off+cm.length], len(ts))
 		if err != nil {
 			return out, fmt.Errorf("block of series %d: field %q: %w", bm.series, pf.name, err)
 		}

@@ -12,6 +12,8 @@ type PolicyStats struct {
 	Parts          int
 	PartBytes      int64
 	HeadBytes      int64
+	// Errors counts blocks whose header could not be read (see `inspect verify`).
+	Errors int64
 }
 
 // Stats reports storage statistics per retention policy.
@@ -26,10 +28,17 @@ func (e *Engine) Stats() []PolicyStats {
 			for _, pt := range v.parts {
 				st.Parts++
 				st.PartBytes += pt.size
+				var buf []byte
 				for i := range pt.idx.blocks {
 					bm := &pt.idx.blocks[i]
 					st.Points += int64(bm.rows)
-					for _, c := range bm.cols {
+					hdr, hb, err := readBlockHeader(pt.f, pt.idx, bm, buf)
+					buf = hb
+					if err != nil {
+						st.Errors++
+						continue
+					}
+					for _, c := range hdr.cols {
 						st.Values += int64(c.count)
 					}
 				}
