@@ -2,6 +2,7 @@ package tsdb
 
 import (
 	"encoding/binary"
+	"unsafe"
 	"fmt"
 	"math"
 
@@ -179,10 +180,10 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
 		if sb == nil {
 			sb = &seriesBuf{entry: se}
 			hp.series[id] = sb
-			added += 160
+			added += seriesBufOverhead
 		}
-		row := sb.appendRowLocked(t)
-		added += 8
+		row, grew := sb.appendRowLocked(t)
+		added += grew
 		for j := uint64(0); j < nfields; j++ {
 			idx := r.uvarint()
 			if r.err != nil {
@@ -192,27 +193,23 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
 			if fd == nil {
 				return applied, fmt.Errorf("%w: WAL record refers to unknown field %d of %q", ErrCorrupt, idx, curM.name)
 			}
-			col, isNew := sb.column(fd)
-			if isNew {
-				added += 96
-			}
+			col, grew := sb.column(fd)
+			added += grew
 			switch fd.typ {
 			case model.Float:
-				col.set(row, r.u64())
+				added += col.set(row, r.u64())
 			case model.Integer:
-				col.set(row, uint64(r.varint()))
+				added += col.set(row, uint64(r.varint()))
 			case model.Unsigned:
-				col.set(row, r.uvarint())
+				added += col.set(row, r.uvarint())
 			case model.Boolean:
-				col.set(row, uint64(r.byte1()&1))
+				added += col.set(row, uint64(r.byte1()&1))
 			case model.String:
 				s := r.bytes()
 				if r.err == nil {
-					col.setString(row, s)
-					added += int64(len(s))
+					added += col.setString(row, s)
 				}
 			}
-			added += 8
 			if r.err != nil {
 				return applied, r.err
 			}
@@ -221,6 +218,10 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
 	}
 	return applied, nil
 }
+
+// seriesBufOverhead approximates a new series' head cost: the seriesBuf
+// struct plus its slot in the partition's map.
+const seriesBufOverhead = int64(unsafe.Sizeof(seriesBuf{})) + 48
 
 // fieldAt returns field idx of m, refreshing the cached snapshot when a newer field appears.
 func fieldAt(m *measurementSchema, cache *[]*fieldDef, idx uint64) *fieldDef {

@@ -2,6 +2,7 @@ package tsdb
 
 import (
 	"math"
+	"unsafe"
 	"slices"
 	"sort"
 	"sync"
@@ -95,28 +96,37 @@ func (h *head) snapshotParts() []*headPartition {
 	return out
 }
 
-// appendRowLocked starts a new row at time t and returns its index; p.mu held.
-func (s *seriesBuf) appendRowLocked(t int64) int {
+// appendRowLocked starts a new row at time t and returns its index and the
+// bytes of memory the head grew by; p.mu held.
+func (s *seriesBuf) appendRowLocked(t int64) (int, int64) {
 	if n := len(s.ts); n > 0 && t <= s.ts[n-1] {
 		s.unsorted = true
 	}
+	c := cap(s.ts)
 	s.ts = append(s.ts, t)
-	return len(s.ts) - 1
+	return len(s.ts) - 1, int64(cap(s.ts)-c) * 8
 }
 
-// column returns the column of f, adding it.
-func (s *seriesBuf) column(f *fieldDef) (*headColumn, bool) {
+// column returns the column of f, adding it, and the bytes the head grew by.
+func (s *seriesBuf) column(f *fieldDef) (*headColumn, int64) {
 	for i := range s.cols {
 		if s.cols[i].field == f {
-			return &s.cols[i], false
+			return &s.cols[i], 0
 		}
 	}
+	c := cap(s.cols)
 	s.cols = append(s.cols, headColumn{field: f})
-	return &s.cols[len(s.cols)-1], true
+	return &s.cols[len(s.cols)-1], int64(cap(s.cols)-c) * int64(unsafe.Sizeof(headColumn{}))
 }
 
-// set stores v at row.
-func (c *headColumn) set(row int, v uint64) {
+// set stores v at row and returns the bytes the column grew by.
+func (c *headColumn) set(row int, v uint64) int64 {
+	before := cap(c.vals) + cap(c.valid)
+	c.setRow(row, v)
+	return int64(cap(c.vals)+cap(c.valid)-before) * 8
+}
+
+func (c *headColumn) setRow(row int, v uint64) {
 	if n := len(c.vals); n < row {
 		if c.valid == nil {
 			c.valid = make([]uint64, (n+64)/64, (row+64)/64+1)
@@ -146,11 +156,12 @@ func (c *headColumn) isValid(row int) bool {
 	return c.valid == nil || c.valid[row>>6]&(1<<(row&63)) != 0
 }
 
-// setString stores a string value at row.
-func (c *headColumn) setString(row int, s []byte) {
+// setString stores a string value at row and returns the bytes the column grew by.
+func (c *headColumn) setString(row int, s []byte) int64 {
+	before := cap(c.strs)
 	off := uint64(len(c.strs))
 	c.strs = append(c.strs, s...)
-	c.set(row, off<<32|uint64(len(s)))
+	return c.set(row, off<<32|uint64(len(s))) + int64(cap(c.strs)-before)
 }
 
 func (c *headColumn) stringAt(row int) []byte {
