@@ -1,0 +1,262 @@
+// Command fieldhub is the Fieldhub server: `fieldhub serve` runs the storage
+// engine behind the InfluxDB-compatible HTTP API, `fieldhub inspect` holds
+// offline tools, `fieldhub version` prints the build version.
+//
+// Settings come from, in increasing precedence: built-in defaults, a YAML file
+// (--config or FIELDHUB_CONFIG), FIELDHUB_* environment variables, and flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/fieldhub/fieldhub/internal/config"
+	"github.com/fieldhub/fieldhub/internal/httpapi"
+	"github.com/fieldhub/fieldhub/internal/tsdb"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `usage: fieldhub <command> [flags]
+
+commands:
+  serve     run the server (fieldhub serve --help for flags)
+  inspect   offline tools: report, verify, export, import
+  version   print the version
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+// run dispatches a subcommand and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(args[1:], stderr, lookupEnv)
+	case "inspect":
+		return runInspect(args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "fieldhub %s (InfluxDB API %s)\n", version, httpapi.InfluxDBVersion)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "fieldhub: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// serveFlags are the flags of `fieldhub serve`; each overrides a config setting when given.
+type serveFlags struct {
+	fs         *flag.FlagSet
+	configFile string
+	demo       bool
+}
+
+func newServeFlags(cfg *config.Config, stderr io.Writer) *serveFlags {
+	f := &serveFlags{fs: flag.NewFlagSet("serve", flag.ContinueOnError)}
+	fs := f.fs
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.configFile, "config", "", "YAML config file (env FIELDHUB_CONFIG)")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "data directory (env FIELDHUB_DATA_DIR)")
+	fs.StringVar(&cfg.HTTP.Addr, "http-addr", cfg.HTTP.Addr, "HTTP listen address (env FIELDHUB_HTTP_ADDR)")
+	fs.StringVar(&cfg.Log.Level, "log-level", cfg.Log.Level, "log level: debug, info, warn, error (env FIELDHUB_LOG_LEVEL)")
+	fs.StringVar(&cfg.Log.Format, "log-format", cfg.Log.Format, "log format: text or json (env FIELDHUB_LOG_FORMAT)")
+	fs.StringVar(&cfg.Storage.WALSync, "wal-sync", cfg.Storage.WALSync, "WAL durability: always, interval or none (env FIELDHUB_WAL_SYNC)")
+	fs.Var(&cfg.Storage.HeadMemoryLimit, "head-memory-limit", "memory for unflushed data, e.g. 512MiB (env FIELDHUB_HEAD_MEMORY_LIMIT)")
+	fs.Var(&cfg.HTTP.MaxBodySize, "max-body-size", "write body limit after decompression, e.g. 25MiB (env FIELDHUB_MAX_BODY_SIZE)")
+	fs.BoolVar(&f.demo, "demo", false, "create the database \"demo\" if it is missing")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: fieldhub serve [flags]\n\nPrecedence: flags > FIELDHUB_* environment > config file > defaults.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	return f
+}
+
+// loadConfig builds the configuration: defaults, then the file, then the
+// environment, then the flags that were given on the command line.
+func loadConfig(args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) (config.Config, *serveFlags, error) {
+	// First pass only finds --config; flag values are applied in the second
+	// pass on top of file and env so that they win.
+	probe := config.Default()
+	pf := newServeFlags(&probe, io.Discard)
+	if err := pf.fs.Parse(args); err != nil {
+		// Re-parse with output so the user sees the error and usage.
+		f := newServeFlags(&probe, stderr)
+		return config.Config{}, nil, usageError{f.fs.Parse(args)}
+	}
+	if len(pf.fs.Args()) > 0 {
+		fmt.Fprintf(stderr, "serve: unexpected argument %q\n", pf.fs.Args()[0])
+		newServeFlags(&probe, stderr).fs.Usage()
+		return config.Config{}, nil, usageError{errors.New("unexpected argument")}
+	}
+	path := pf.configFile
+	if path == "" {
+		path, _ = lookupEnv("FIELDHUB_CONFIG")
+	}
+	cfg := config.Default()
+	if path != "" {
+		var err error
+		if cfg, err = config.Load(path); err != nil {
+			return config.Config{}, nil, err
+		}
+	}
+	if err := cfg.ApplyEnv(lookupEnv); err != nil {
+		return config.Config{}, nil, err
+	}
+	// Apply only the flags that were set, re-parsing into the layered config.
+	f := newServeFlags(&cfg, stderr)
+	var again []string
+	pf.fs.Visit(func(fl *flag.Flag) { again = append(again, "-"+fl.Name+"="+fl.Value.String()) })
+	if err := f.fs.Parse(again); err != nil {
+		return config.Config{}, nil, usageError{err}
+	}
+	f.configFile, f.demo = pf.configFile, pf.demo
+	if err := cfg.Validate(); err != nil {
+		return config.Config{}, nil, err
+	}
+	return cfg, f, nil
+}
+
+// usageError marks a command-line mistake (exit code 2, usage already printed).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.Level)) // validated already
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func runServe(args []string, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+	cfg, f, err := loadConfig(args, stderr, lookupEnv)
+	var ue usageError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		return 2
+	case err != nil:
+		// Config file, environment or validation errors: they name the setting.
+		fmt.Fprintf(stderr, "fieldhub serve: %v\n", err)
+		return 2
+	}
+	log := newLogger(cfg.Log, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, f.demo, log, nil); err != nil {
+		log.Error("fieldhub stopped with an error", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the engine and HTTP server until ctx is done, then shuts down
+// gracefully. If ready is not nil it receives the listen address once serving.
+func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger, ready chan<- string) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	engine, err := tsdb.Open(ctx, tsdb.Options{
+		Dir:               cfg.DataDir,
+		Logger:            log.With("component", "tsdb"),
+		Registerer:        reg,
+		WALSync:           cfg.Storage.WALSync,
+		WALSyncInterval:   time.Duration(cfg.Storage.WALSyncInterval),
+		HeadMemoryLimit:   int64(cfg.Storage.HeadMemoryLimit),
+		FlushInterval:     time.Duration(cfg.Storage.FlushInterval),
+		RetentionInterval: time.Duration(cfg.Storage.RetentionCheckInterval),
+	})
+	if err != nil {
+		return fmt.Errorf("open storage: %w", err)
+	}
+	closeEngine := func() error {
+		start := time.Now()
+		if err := engine.Close(); err != nil {
+			return fmt.Errorf("close storage: %w", err)
+		}
+		log.Info("storage closed", "duration", time.Since(start).Round(time.Millisecond))
+		return nil
+	}
+	if demo {
+		if err := engine.CreateDatabase(ctx, "demo", nil); err != nil {
+			closeEngine()
+			return fmt.Errorf("create demo database: %w", err)
+		}
+	}
+	api, err := httpapi.New(httpapi.Options{
+		Engine:      engine,
+		Logger:      log.With("component", "http"),
+		Registry:    reg,
+		MaxBodySize: int64(cfg.HTTP.MaxBodySize),
+		Version:     version,
+	})
+	if err != nil {
+		closeEngine()
+		return fmt.Errorf("build http api: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		closeEngine()
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("fieldhub started", "version", version, "http_addr", ln.Addr().String(), "data_dir", cfg.DataDir,
+		"wal_sync", cfg.Storage.WALSync, "head_memory_limit", cfg.Storage.HeadMemoryLimit.String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", cfg.HTTP.ShutdownTimeout.String())
+	case serveErr = <-errc:
+		serveErr = fmt.Errorf("http server: %w", serveErr)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.HTTP.ShutdownTimeout))
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		// In-flight requests did not finish in time; cut them off so the engine can close.
+		log.Warn("graceful shutdown timed out, closing connections", "err", err)
+		srv.Close()
+	}
+	if serveErr == nil {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			serveErr = fmt.Errorf("http server: %w", err)
+		}
+	}
+	if err := closeEngine(); err != nil {
+		return errors.Join(serveErr, err)
+	}
+	return serveErr
+}

@@ -1,0 +1,288 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/fieldhub/fieldhub/internal/tsdb"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// InfluxDBVersion is the InfluxDB release whose API this package mimics; it
+// is reported in X-Influxdb-Version, which clients such as Telegraf and
+// Grafana use to pick a protocol dialect.
+const InfluxDBVersion = "1.8.10"
+
+// DefaultMaxBodySize is the write body limit when Options.MaxBodySize is 0.
+const DefaultMaxBodySize = 25 << 20
+
+// Options configures an API. The zero value of every member but Engine means its default.
+type Options struct {
+	// Engine is the storage engine (required).
+	Engine *tsdb.Engine
+	// Logger receives request errors; nil discards them.
+	Logger *slog.Logger
+	// Registry receives the API's metrics and is served on /metrics; nil
+	// disables both (pass the same registry to tsdb.Options.Registerer).
+	Registry *prometheus.Registry
+	// MaxBodySize caps a write body in bytes, before and after decompression; default 25 MiB.
+	MaxBodySize int64
+	// Version is Fieldhub's version, reported in X-Fieldhub-Version and /health; default "dev".
+	Version string
+	// Authorizer decides who may do what; default AllowAll.
+	Authorizer Authorizer
+	// Query runs the InfluxQL statements the built-in catalog executor does
+	// not handle (SELECT, SHOW MEASUREMENTS, ...); nil answers them with
+	// "statement not supported yet".
+	Query QueryExecutor
+	// Now is the clock for points without a timestamp; default time.Now.
+	Now func() time.Time
+}
+
+// API serves the HTTP endpoints. It is an http.Handler and safe for concurrent use.
+type API struct {
+	opts     Options // immutable after New
+	engine   *tsdb.Engine
+	log      *slog.Logger
+	metrics  *metrics
+	exec     QueryExecutor
+	promh    http.Handler
+	ridSeed  [8]byte
+	ridCount atomic.Uint64
+
+	// Preallocated header values, shared by every response (net/http only reads them).
+	hdrInfluxVersion, hdrBuild, hdrVersion, hdrJSON []string
+}
+
+var _ http.Handler = (*API)(nil)
+
+// New builds an API. It registers its metrics on opts.Registry.
+func New(opts Options) (*API, error) {
+	if opts.Engine == nil {
+		return nil, errors.New("httpapi: engine is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.MaxBodySize <= 0 {
+		opts.MaxBodySize = DefaultMaxBodySize
+	}
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
+	if opts.Authorizer == nil {
+		opts.Authorizer = AllowAll{}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &API{opts: opts, engine: opts.Engine, log: opts.Logger}
+	var err error
+	if a.metrics, err = newMetrics(opts.Registry); err != nil {
+		return nil, err
+	}
+	if opts.Registry != nil {
+		a.promh = promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry})
+	}
+	a.exec = &catalogExecutor{engine: opts.Engine, next: opts.Query}
+	if _, err := rand.Read(a.ridSeed[:]); err != nil {
+		return nil, err
+	}
+	a.hdrInfluxVersion = []string{InfluxDBVersion}
+	a.hdrBuild = []string{"OSS"}
+	a.hdrVersion = []string{opts.Version}
+	a.hdrJSON = []string{"application/json"}
+	return a, nil
+}
+
+// Endpoint labels for metrics.
+const (
+	epWrite   = "write"
+	epWriteV2 = "write_v2"
+	epQuery   = "query"
+	epPing    = "ping"
+	epHealth  = "health"
+	epMetrics = "metrics"
+	epOther   = "other"
+)
+
+// ServeHTTP routes a request. Routing is a switch rather than a mux so that
+// wrong methods get InfluxDB's JSON errors and the hot path stays cheap.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	rid := a.requestID()
+	h["Request-Id"] = []string{rid}
+	h["X-Request-Id"] = h["Request-Id"]
+	h["X-Influxdb-Version"] = a.hdrInfluxVersion
+	h["X-Influxdb-Build"] = a.hdrBuild
+	h["X-Fieldhub-Version"] = a.hdrVersion
+	rw := &statusWriter{ResponseWriter: w}
+	start := time.Now()
+	ep := epOther
+	switch r.URL.Path {
+	case "/write":
+		ep = epWrite
+		a.serveWrite(rw, r, false)
+	case "/api/v2/write":
+		ep = epWriteV2
+		a.serveWrite(rw, r, true)
+	case "/query":
+		ep = epQuery
+		a.serveQuery(rw, r)
+	case "/ping":
+		ep = epPing
+		a.servePing(rw, r)
+	case "/health":
+		ep = epHealth
+		a.serveHealth(rw, r)
+	case "/metrics":
+		ep = epMetrics
+		if a.promh == nil {
+			a.httpError(rw, http.StatusNotFound, "metrics are not enabled")
+			break
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			a.methodNotAllowed(rw, "GET, HEAD")
+			break
+		}
+		a.promh.ServeHTTP(rw, r)
+	default:
+		a.httpError(rw, http.StatusNotFound, "404 page not found")
+	}
+	a.metrics.observe(ep, rw.status(), time.Since(start))
+}
+
+// requestID returns a UUID-shaped id: a per-process random prefix and a counter,
+// unique within the process and cheap to make.
+func (a *API) requestID() string {
+	var raw [16]byte
+	copy(raw[:8], a.ridSeed[:])
+	binary.BigEndian.PutUint64(raw[8:], a.ridCount.Add(1))
+	raw[6] = raw[6]&0x0f | 0x40 // version 4 layout bits, so parsers accept it
+	raw[8] = raw[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], raw[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], raw[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], raw[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], raw[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], raw[10:16])
+	return string(out[:])
+}
+
+func (a *API) servePing(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		a.methodNotAllowed(w, "GET, HEAD")
+		return
+	}
+	if v := r.URL.Query().Get("verbose"); v == "true" || v == "1" {
+		a.writeJSON(w, http.StatusOK, map[string]string{"version": InfluxDBVersion}, false)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) serveHealth(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		a.methodNotAllowed(w, "GET, HEAD")
+		return
+	}
+	a.writeJSON(w, http.StatusOK, struct {
+		Name    string   `json:"name"`
+		Message string   `json:"message"`
+		Status  string   `json:"status"`
+		Checks  []string `json:"checks"`
+		Version string   `json:"version"`
+	}{"fieldhub", "ready for queries and writes", "pass", []string{}, a.opts.Version}, false)
+}
+
+// httpError writes InfluxDB's error shape: {"error":"..."} plus the X-Influxdb-Error header.
+func (a *API) httpError(w http.ResponseWriter, status int, msg string) {
+	h := w.Header()
+	h["Content-Type"] = a.hdrJSON
+	h.Set("X-Influxdb-Error", msg)
+	w.WriteHeader(status)
+	b, _ := json.Marshal(struct {
+		Error string `json:"error"`
+	}{msg})
+	b = append(b, '\n')
+	w.Write(b)
+}
+
+func (a *API) methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	a.httpError(w, http.StatusMethodNotAllowed, "method not allowed")
+}
+
+// authorize runs the Authorizer and writes 401/403 on refusal; it reports whether to go on.
+func (a *API) authorize(w http.ResponseWriter, r *http.Request, action Action, db string) bool {
+	err := a.opts.Authorizer.Authorize(r, action, db)
+	if err == nil {
+		return true
+	}
+	if errors.Is(err, ErrForbidden) {
+		a.httpError(w, http.StatusForbidden, err.Error())
+	} else {
+		a.httpError(w, http.StatusUnauthorized, err.Error())
+	}
+	return false
+}
+
+func (a *API) writeJSON(w http.ResponseWriter, status int, v any, pretty bool) {
+	var b []byte
+	var err error
+	if pretty {
+		b, err = json.MarshalIndent(v, "", "    ")
+	} else {
+		b, err = json.Marshal(v)
+	}
+	if err != nil {
+		a.log.Error("encode response", "err", err)
+		a.httpError(w, http.StatusInternalServerError, "encode response: "+err.Error())
+		return
+	}
+	w.Header()["Content-Type"] = a.hdrJSON
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// statusWriter remembers the status code for metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (flush, deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}

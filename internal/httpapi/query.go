@@ -1,0 +1,176 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/influxdata/influxql"
+)
+
+// ErrStatementNotSupported is returned (possibly wrapped) by a QueryExecutor
+// for statements it does not handle, so the next executor may try.
+var ErrStatementNotSupported = errors.New("statement not supported yet")
+
+// QueryExecutor runs one InfluxQL statement. The query engine implements it;
+// the API consults it for every statement its built-in catalog executor does
+// not handle. Implementations must be safe for concurrent use.
+type QueryExecutor interface {
+	// ExecuteStatement runs stmt and returns its result (StatementID is set by
+	// the caller). A statement-level failure is returned as an error and is
+	// reported in that statement's "error" member; ErrStatementNotSupported
+	// means "not mine".
+	ExecuteStatement(ctx context.Context, stmt influxql.Statement, ec ExecutionContext) (*Result, error)
+}
+
+// ExecutionContext carries the request parameters a statement needs.
+type ExecutionContext struct {
+	// Database is the db parameter, the default for statements that name none.
+	Database string
+	// RetentionPolicy is the rp parameter.
+	RetentionPolicy string
+	// Epoch is the epoch parameter (h, m, s, ms, u, ns; "" = RFC3339 times).
+	Epoch string
+}
+
+// Response is the body of a /query answer, InfluxDB 1.8's shape.
+type Response struct {
+	Results []*Result `json:"results"`
+	Err     string    `json:"error,omitempty"`
+}
+
+// Result is the outcome of one statement.
+type Result struct {
+	StatementID int        `json:"statement_id"`
+	Series      []*Row     `json:"series,omitempty"`
+	Messages    []*Message `json:"messages,omitempty"`
+	Partial     bool       `json:"partial,omitempty"`
+	Err         string     `json:"error,omitempty"`
+}
+
+// Row is one series of a result.
+type Row struct {
+	Name    string            `json:"name,omitempty"`
+	Tags    map[string]string `json:"tags,omitempty"`
+	Columns []string          `json:"columns"`
+	Values  [][]any           `json:"values,omitempty"`
+	Partial bool              `json:"partial,omitempty"`
+}
+
+// Message is an informational message attached to a result.
+type Message struct {
+	Level string `json:"level"`
+	Text  string `json:"text"`
+}
+
+func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		a.methodNotAllowed(w, "GET, POST")
+		return
+	}
+	// FormValue reads the URL and, for POST forms, the body (capped at 10 MB by net/http).
+	qs := r.FormValue("q")
+	if strings.TrimSpace(qs) == "" {
+		a.httpError(w, http.StatusBadRequest, `missing required parameter "q"`)
+		return
+	}
+	ec := ExecutionContext{Database: r.FormValue("db"), RetentionPolicy: r.FormValue("rp"), Epoch: r.FormValue("epoch")}
+	pretty := r.FormValue("pretty") == "true"
+	switch ec.Epoch {
+	case "", "h", "m", "s", "ms", "u", "us", "ns", "n":
+	default:
+		a.httpError(w, http.StatusBadRequest, fmt.Sprintf("invalid epoch %q (want h, m, s, ms, u or ns)", ec.Epoch))
+		return
+	}
+	q, err := influxql.ParseQuery(qs)
+	if err != nil {
+		a.httpError(w, http.StatusBadRequest, "error parsing query: "+err.Error())
+		return
+	}
+	if r.Method == http.MethodGet {
+		// InfluxDB only lets read-only statements through GET, so a crawler or
+		// a prefetching proxy cannot drop a database.
+		for _, stmt := range q.Statements {
+			if !readOnly(stmt) {
+				w.Header().Set("Allow", "POST")
+				a.httpError(w, http.StatusMethodNotAllowed,
+					fmt.Sprintf("%s requires POST; GET only runs SELECT and SHOW statements", statementKind(stmt)))
+				return
+			}
+		}
+	}
+	for _, stmt := range q.Statements {
+		action := ActionAdmin
+		if readOnly(stmt) {
+			action = ActionRead
+		}
+		if !a.authorize(w, r, action, statementDatabase(stmt, ec.Database)) {
+			return
+		}
+	}
+	resp := Response{Results: make([]*Result, 0, len(q.Statements))}
+	failed := false
+	for i, stmt := range q.Statements {
+		if failed {
+			// Like InfluxDB: after a failed statement the rest are not run.
+			resp.Results = append(resp.Results, &Result{StatementID: i, Err: "not executed"})
+			continue
+		}
+		res, err := a.exec.ExecuteStatement(r.Context(), stmt, ec)
+		if res == nil {
+			res = &Result{}
+		}
+		res.StatementID = i
+		if err != nil {
+			res.Err = err.Error()
+			failed = true
+		}
+		resp.Results = append(resp.Results, res)
+	}
+	a.writeJSON(w, http.StatusOK, &resp, pretty)
+}
+
+// readOnly reports whether stmt only reads (SHOW, or SELECT without INTO).
+func readOnly(stmt influxql.Statement) bool {
+	switch s := stmt.(type) {
+	case *influxql.SelectStatement:
+		return s.Target == nil
+	case *influxql.ExplainStatement:
+		return true
+	}
+	return strings.HasPrefix(strings.ToUpper(stmt.String()), "SHOW ")
+}
+
+// statementKind names a statement for messages ("CREATE DATABASE").
+func statementKind(stmt influxql.Statement) string {
+	f := strings.Fields(stmt.String())
+	if len(f) >= 2 {
+		return f[0] + " " + f[1]
+	}
+	return stmt.String()
+}
+
+// statementDatabase is the database a statement acts on, for authorization.
+func statementDatabase(stmt influxql.Statement, def string) string {
+	switch s := stmt.(type) {
+	case *influxql.CreateDatabaseStatement:
+		return s.Name
+	case *influxql.DropDatabaseStatement:
+		return s.Name
+	case *influxql.CreateRetentionPolicyStatement:
+		return s.Database
+	case *influxql.AlterRetentionPolicyStatement:
+		return s.Database
+	case *influxql.DropRetentionPolicyStatement:
+		return s.Database
+	case *influxql.ShowRetentionPoliciesStatement:
+		if s.Database != "" {
+			return s.Database
+		}
+	case *influxql.ShowDatabasesStatement:
+		return ""
+	}
+	return def
+}
