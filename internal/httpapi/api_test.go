@@ -1,0 +1,130 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestPingHealthHeaders(t *testing.T) {
+	env := newTestEnv(t, nil)
+	for _, m := range []string{"GET", "HEAD"} {
+		w := env.do(t, m, "/ping", nil, nil)
+		mustStatus(t, w, http.StatusNoContent)
+		h := w.Header()
+		if h.Get("X-Influxdb-Version") != "1.8.10" || h.Get("X-Influxdb-Build") != "OSS" || h.Get("X-Fieldhub-Version") != "test" {
+			t.Fatalf("%s /ping headers %v", m, h)
+		}
+		if id := h.Get("Request-Id"); len(id) != 36 || h.Get("X-Request-Id") != id {
+			t.Fatalf("request ids %q %q", id, h.Get("X-Request-Id"))
+		}
+	}
+	w := env.do(t, "GET", "/ping?verbose=true", nil, nil)
+	mustStatus(t, w, http.StatusOK)
+	if got := strings.TrimSpace(w.Body.String()); got != `{"version":"1.8.10"}` {
+		t.Fatalf("verbose ping %s", got)
+	}
+	w = env.do(t, "GET", "/health", nil, nil)
+	mustStatus(t, w, http.StatusOK)
+	if got := strings.TrimSpace(w.Body.String()); got != `{"name":"fieldhub","message":"ready for queries and writes","status":"pass","checks":[],"version":"test"}` {
+		t.Fatalf("health %s", got)
+	}
+	mustStatus(t, env.do(t, "POST", "/ping", nil, nil), http.StatusMethodNotAllowed)
+	mustStatus(t, env.do(t, "GET", "/nope", nil, nil), http.StatusNotFound)
+	a, b := env.do(t, "GET", "/ping", nil, nil).Header().Get("Request-Id"), env.do(t, "GET", "/ping", nil, nil).Header().Get("Request-Id")
+	if a == b {
+		t.Fatalf("request ids repeat: %s", a)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	env := newTestEnv(t, nil)
+	mustStatus(t, env.do(t, "POST", "/write?db=db", []byte("cpu a=1,b=2 1\ncpu a=1i 2\nbad"), nil), http.StatusBadRequest)
+	mustStatus(t, env.do(t, "POST", "/write?db=nope", []byte("cpu a=1 1"), nil), http.StatusNotFound)
+	w := env.do(t, "GET", "/metrics", nil, nil)
+	mustStatus(t, w, http.StatusOK)
+	body := w.Body.String()
+	for _, want := range []string{
+		`fieldhub_http_requests_total{endpoint="write",status="400"} 1`,
+		`fieldhub_http_requests_total{endpoint="write",status="404"} 1`,
+		`fieldhub_http_points_written_total 1`,
+		`fieldhub_http_values_written_total 2`,
+		`fieldhub_http_write_errors_total{reason="field_type_conflict"} 1`,
+		`fieldhub_http_write_errors_total{reason="parse"} 1`,
+		`fieldhub_http_write_errors_total{reason="not_found"} 1`,
+		`fieldhub_tsdb_`, // the engine's metrics share the registry
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	// Without a registry there is no /metrics and writes still work.
+	env2 := newTestEnv(t, func(o *Options) { o.Registry = nil })
+	mustStatus(t, env2.do(t, "GET", "/metrics", nil, nil), http.StatusNotFound)
+	mustStatus(t, env2.do(t, "POST", "/write?db=db", []byte("cpu a=1 1"), nil), http.StatusNoContent)
+}
+
+func TestCredentialsFromRequest(t *testing.T) {
+	tests := []struct {
+		name string
+		prep func(r *http.Request)
+		want Credentials
+	}{
+		{"none", func(*http.Request) {}, Credentials{}},
+		{"query", func(r *http.Request) { r.URL.RawQuery = "u=alice&p=s3cret" }, Credentials{Scheme: "basic", Username: "alice", Password: "s3cret"}},
+		{"basic", func(r *http.Request) { r.SetBasicAuth("bob", "pw:x") }, Credentials{Scheme: "basic", Username: "bob", Password: "pw:x"}},
+		{"token user:pass", func(r *http.Request) { r.Header.Set("Authorization", "Token carol:pw") },
+			Credentials{Scheme: "token", Username: "carol", Password: "pw", Token: "carol:pw"}},
+		{"token", func(r *http.Request) { r.Header.Set("Authorization", "Token abc123") }, Credentials{Scheme: "token", Token: "abc123"}},
+		{"bearer", func(r *http.Request) { r.Header.Set("Authorization", "Bearer eyJ.x.y") }, Credentials{Scheme: "bearer", Token: "eyJ.x.y"}},
+		{"unknown scheme", func(r *http.Request) { r.Header.Set("Authorization", "Digest x") }, Credentials{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/query", nil)
+			tc.prep(r)
+			if diff := cmp.Diff(tc.want, CredentialsFromRequest(r)); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// tokenAuth allows token "w" to write and "a" to do everything.
+type tokenAuth struct{ calls []string }
+
+func (ta *tokenAuth) Authorize(r *http.Request, action Action, db string) error {
+	ta.calls = append(ta.calls, fmt.Sprintf("%s:%s", action, db))
+	c := CredentialsFromRequest(r)
+	switch {
+	case c.Token == "a":
+		return nil
+	case c.Token == "w" && action == ActionWrite:
+		return nil
+	case c.Token == "":
+		return ErrUnauthorized
+	}
+	return fmt.Errorf("%w: token may not %s", ErrForbidden, action)
+}
+
+func TestAuthorizer(t *testing.T) {
+	ta := &tokenAuth{}
+	env := newTestEnv(t, func(o *Options) { o.Authorizer = ta })
+	tok := func(s string) map[string]string { return map[string]string{"Authorization": "Token " + s} }
+	mustStatus(t, env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), nil), http.StatusUnauthorized)
+	mustStatus(t, env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), tok("w")), http.StatusNoContent)
+	mustStatus(t, env.do(t, "POST", "/query?q=CREATE+DATABASE+x", nil, tok("w")), http.StatusForbidden)
+	mustStatus(t, env.do(t, "POST", "/query?q=CREATE+DATABASE+x", nil, tok("a")), http.StatusOK)
+	want := []string{"write:db", "write:db", "admin:x", "admin:x"}
+	if diff := cmp.Diff(want, ta.calls); diff != "" {
+		t.Fatalf("authorize calls (-want +got):\n%s", diff)
+	}
+	if !errors.Is(fmt.Errorf("x: %w", ErrForbidden), ErrForbidden) {
+		t.Fatal("unreachable")
+	}
+}
