@@ -60,11 +60,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // errBodyTooLarge marks a body (decompressed or not) over the limit.
 var errBodyTooLarge = errors.New("request body too large")
 
-// gzipError marks a failure to decompress the body.
-type gzipError struct{ err error }
+// encodingError marks a body that cannot be decoded: bad gzip or an unsupported Content-Encoding.
+type encodingError struct{ err error }
 
-func (e *gzipError) Error() string { return "invalid gzip body: " + e.err.Error() }
-func (e *gzipError) Unwrap() error { return e.err }
+func (e *encodingError) Error() string { return e.err.Error() }
+func (e *encodingError) Unwrap() error { return e.err }
 
 func (a *API) serveWrite(w http.ResponseWriter, r *http.Request, v2 bool) {
 	if r.Method != http.MethodPost {
@@ -141,13 +141,13 @@ func (a *API) serveWrite(w http.ResponseWriter, r *http.Request, v2 bool) {
 		writePool.Put(st)
 	}()
 	if err := a.readBody(st, r); err != nil {
-		var ge *gzipError
+		var ee *encodingError
 		switch {
 		case errors.Is(err, errBodyTooLarge):
 			a.writeFail(w, http.StatusRequestEntityTooLarge, reasonTooLarge,
 				fmt.Sprintf("request body too large: limit %d bytes", a.opts.MaxBodySize))
-		case errors.As(err, &ge):
-			a.writeFail(w, http.StatusBadRequest, reasonBadRequest, ge.Error())
+		case errors.As(err, &ee):
+			a.writeFail(w, http.StatusBadRequest, reasonBadRequest, ee.Error())
 		default:
 			a.writeFail(w, http.StatusBadRequest, reasonClientGone, "read request body: "+err.Error())
 		}
@@ -185,7 +185,7 @@ func (a *API) readBody(st *writeState, r *http.Request) error {
 	var src io.Reader = &st.cr
 	if enc := r.Header.Get("Content-Encoding"); enc != "" && enc != "identity" {
 		if !strings.EqualFold(enc, "gzip") {
-			return &gzipError{fmt.Errorf("unsupported Content-Encoding %q", enc)}
+			return &encodingError{fmt.Errorf("unsupported Content-Encoding %q (want gzip or identity)", enc)}
 		}
 		if st.gz == nil {
 			gz, err := gzip.NewReader(src)
@@ -240,7 +240,7 @@ func gunzipErr(err error) error {
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
-	return &gzipError{err}
+	return &encodingError{fmt.Errorf("invalid gzip body: %w", err)}
 }
 
 // parseInto parses st.body into b. It returns how many lines or points were
