@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -26,6 +27,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
+
+// pprofAddr is the --pprof-addr flag (set by loadConfig): where to serve Go profiles, if anywhere.
+var pprofAddr string
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
@@ -69,6 +73,7 @@ type serveFlags struct {
 	fs         *flag.FlagSet
 	configFile string
 	demo       bool
+	pprofAddr  string
 }
 
 func newServeFlags(cfg *config.Config, stderr io.Writer) *serveFlags {
@@ -84,6 +89,7 @@ func newServeFlags(cfg *config.Config, stderr io.Writer) *serveFlags {
 	fs.Var(&cfg.Storage.HeadMemoryLimit, "head-memory-limit", "memory for unflushed data, e.g. 512MiB (env FIELDHUB_HEAD_MEMORY_LIMIT)")
 	fs.Var(&cfg.HTTP.MaxBodySize, "max-body-size", "write body limit after decompression, e.g. 25MiB (env FIELDHUB_MAX_BODY_SIZE)")
 	fs.BoolVar(&f.demo, "demo", false, "create the database \"demo\" if it is missing")
+	fs.StringVar(&f.pprofAddr, "pprof-addr", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: fieldhub serve [flags]\n\nPrecedence: flags > FIELDHUB_* environment > config file > defaults.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -129,7 +135,8 @@ func loadConfig(args []string, stderr io.Writer, lookupEnv func(string) (string,
 	if err := f.fs.Parse(again); err != nil {
 		return config.Config{}, nil, usageError{err}
 	}
-	f.configFile, f.demo = pf.configFile, pf.demo
+	f.configFile, f.demo, f.pprofAddr = pf.configFile, pf.demo, pf.pprofAddr
+	pprofAddr = f.pprofAddr
 	if err := cfg.Validate(); err != nil {
 		return config.Config{}, nil, err
 	}
@@ -231,6 +238,22 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger, 
 	}
 	log.Info("fieldhub started", "version", version, "http_addr", ln.Addr().String(), "data_dir", cfg.DataDir,
 		"wal_sync", cfg.Storage.WALSync, "head_memory_limit", cfg.Storage.HeadMemoryLimit.String())
+	if pprofAddr != "" {
+		// A separate listener so profiles are never exposed on the public API port.
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		psrv := &http.Server{Addr: pprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := psrv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("pprof listener failed", "addr", pprofAddr, "err", err)
+			}
+		}()
+		defer psrv.Close()
+		log.Info("serving profiles", "addr", pprofAddr)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if ready != nil {

@@ -178,7 +178,7 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
 		}
 		sb := hp.series[id]
 		if sb == nil {
-			sb = &seriesBuf{entry: se}
+			sb = &seriesBuf{entry: se, colsHint: int(nfields)}
 			hp.series[id] = sb
 			added += seriesBufOverhead
 		}

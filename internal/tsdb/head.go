@@ -2,11 +2,11 @@ package tsdb
 
 import (
 	"math"
-	"unsafe"
 	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/fieldhub/fieldhub/internal/model"
 )
@@ -42,16 +42,31 @@ type seriesBuf struct {
 	ts       []int64
 	cols     []headColumn
 	unsorted bool // some timestamp arrived not after its predecessor
+	colsHint int  // fields in the series' first point: the initial capacity of cols
 }
 
 // headColumn is one field's values, aligned with seriesBuf.ts. Rows beyond
 // len(vals) are null; valid is nil while every row below len(vals) is set.
 type headColumn struct {
 	field *fieldDef
-	// vals holds float64/int64/uint64/bool as bits; for strings offset<<32|len into strs.
-	vals  []uint64
-	valid []uint64 // bitset by row
+	// vals holds float64/int64/uint64/bool as bits; for strings offset<<32|len into ext.strs.
+	vals []uint64
+	// ext holds what few columns need, kept out of line because a head holds
+	// one headColumn per field of every series.
+	ext *columnExt
+}
+
+// columnExt is the rarely needed part of a headColumn.
+type columnExt struct {
+	valid []uint64 // bitset by row; nil while every row below len(vals) is set
 	strs  []byte
+}
+
+func (c *headColumn) validBits() []uint64 {
+	if c.ext == nil {
+		return nil
+	}
+	return c.ext.valid
 }
 
 func newHead(rp *retentionPolicy, total *atomic.Int64) *head {
@@ -115,23 +130,31 @@ func (s *seriesBuf) column(f *fieldDef) (*headColumn, int64) {
 		}
 	}
 	c := cap(s.cols)
+	if c == 0 {
+		// Most series carry the same fields in every point: size for them at once.
+		s.cols = make([]headColumn, 0, s.colsHint)
+	}
 	s.cols = append(s.cols, headColumn{field: f})
-	return &s.cols[len(s.cols)-1], int64(cap(s.cols)-c) * int64(unsafe.Sizeof(headColumn{}))
+	return &s.cols[len(s.cols)-1], int64(cap(s.cols)-c)*int64(unsafe.Sizeof(headColumn{})) + 24
+
 }
 
 // set stores v at row and returns the bytes the column grew by.
 func (c *headColumn) set(row int, v uint64) int64 {
-	before := cap(c.vals) + cap(c.valid)
+	before := cap(c.vals) + cap(c.validBits())
 	c.setRow(row, v)
-	return int64(cap(c.vals)+cap(c.valid)-before) * 8
+	return int64(cap(c.vals)+cap(c.validBits())-before) * 8
 }
 
 func (c *headColumn) setRow(row int, v uint64) {
 	if n := len(c.vals); n < row {
-		if c.valid == nil {
-			c.valid = make([]uint64, (n+64)/64, (row+64)/64+1)
+		if c.ext == nil {
+			c.ext = &columnExt{}
+		}
+		if c.ext.valid == nil {
+			c.ext.valid = make([]uint64, (n+64)/64, (row+64)/64+1)
 			for i := 0; i < n; i++ {
-				c.valid[i>>6] |= 1 << (i & 63)
+				c.ext.valid[i>>6] |= 1 << (i & 63)
 			}
 		}
 		c.vals = append(c.vals, make([]uint64, row-n)...)
@@ -141,11 +164,12 @@ func (c *headColumn) setRow(row int, v uint64) {
 		return
 	}
 	c.vals = append(c.vals, v)
-	if c.valid != nil {
-		for len(c.valid) <= row>>6 {
-			c.valid = append(c.valid, 0)
+	if valid := c.validBits(); valid != nil {
+		for len(valid) <= row>>6 {
+			valid = append(valid, 0)
 		}
-		c.valid[row>>6] |= 1 << (row & 63)
+		valid[row>>6] |= 1 << (row & 63)
+		c.ext.valid = valid
 	}
 }
 
@@ -153,21 +177,25 @@ func (c *headColumn) isValid(row int) bool {
 	if row >= len(c.vals) {
 		return false
 	}
-	return c.valid == nil || c.valid[row>>6]&(1<<(row&63)) != 0
+	valid := c.validBits()
+	return valid == nil || valid[row>>6]&(1<<(row&63)) != 0
 }
 
 // setString stores a string value at row and returns the bytes the column grew by.
 func (c *headColumn) setString(row int, s []byte) int64 {
-	before := cap(c.strs)
-	off := uint64(len(c.strs))
-	c.strs = append(c.strs, s...)
-	return c.set(row, off<<32|uint64(len(s))) + int64(cap(c.strs)-before)
+	if c.ext == nil {
+		c.ext = &columnExt{}
+	}
+	before := cap(c.ext.strs)
+	off := uint64(len(c.ext.strs))
+	c.ext.strs = append(c.ext.strs, s...)
+	return c.set(row, off<<32|uint64(len(s))) + int64(cap(c.ext.strs)-before)
 }
 
 func (c *headColumn) stringAt(row int) []byte {
 	v := c.vals[row]
 	off, n := v>>32, v&0xffffffff
-	return c.strs[off : off+n]
+	return c.ext.strs[off : off+n]
 }
 
 // Column is a decoded field column aligned with a Series' timestamps.
