@@ -84,20 +84,20 @@ func (r *recordReader) u64() uint64 {
 // applyRecord decodes one WAL record and appends its points to the retention
 // policy's active head. rp is the batch's policy on the write path and nil on
 // replay, where it is looked up by id (records of dropped databases or
-// policies are skipped). It returns the number of points applied.
-func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
+// policies are skipped). It returns the number of points and values applied.
+func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (applied, values int, err error) {
 	r := recordReader{b: rec}
 	if v := r.byte1(); r.err == nil && v != walRecordVersion {
-		return 0, fmt.Errorf("%w: unknown WAL record version %d", ErrCorrupt, v)
+		return 0, 0, fmt.Errorf("%w: unknown WAL record version %d", ErrCorrupt, v)
 	}
 	dbID, rpID := r.uvarint(), r.uvarint()
 	if r.err != nil {
-		return 0, r.err
+		return 0, 0, r.err
 	}
 	if rp == nil {
 		rp = e.policyByID(dbID, rpID)
 		if rp == nil {
-			return 0, nil // dropped since
+			return 0, 0, nil // dropped since
 		}
 	}
 	d := rp.db
@@ -109,11 +109,11 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
 		}
 		meas := seriesKeyMeasurement(key)
 		if meas == nil {
-			return 0, fmt.Errorf("%w: malformed series key in WAL record", ErrCorrupt)
+			return 0, 0, fmt.Errorf("%w: malformed series key in WAL record", ErrCorrupt)
 		}
 		se, err := d.series.define(id, string(key), d.schema(meas))
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		se.logged.Store(true)
 	}
@@ -124,17 +124,17 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
 			break
 		}
 		if typ < model.Float || typ > model.String || idx > math.MaxUint32 {
-			return 0, fmt.Errorf("%w: bad field definition in WAL record", ErrCorrupt)
+			return 0, 0, fmt.Errorf("%w: bad field definition in WAL record", ErrCorrupt)
 		}
 		fd, err := d.schema(meas).define(uint32(idx), string(name), typ)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		fd.logged.Store(true)
 	}
 	npts := r.uvarint()
 	if r.err != nil {
-		return 0, r.err
+		return 0, 0, r.err
 	}
 	h := rp.activeHead()
 	var (
@@ -142,7 +142,6 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
 		hp      *headPartition
 		curM    *measurementSchema
 		fields  []*fieldDef
-		applied int
 		added   int64
 	)
 	defer func() {
@@ -158,11 +157,11 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
 		t += r.varint()
 		nfields := r.uvarint()
 		if r.err != nil {
-			return applied, r.err
+			return applied, values, r.err
 		}
 		se := d.series.byIDLocked(id)
 		if se == nil {
-			return applied, fmt.Errorf("%w: WAL record refers to unknown series %d", ErrCorrupt, id)
+			return applied, values, fmt.Errorf("%w: WAL record refers to unknown series %d", ErrCorrupt, id)
 		}
 		if se.m != curM {
 			curM = se.m
@@ -187,11 +186,11 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
 		for j := uint64(0); j < nfields; j++ {
 			idx := r.uvarint()
 			if r.err != nil {
-				return applied, r.err
+				return applied, values, r.err
 			}
 			fd := fieldAt(curM, &fields, idx)
 			if fd == nil {
-				return applied, fmt.Errorf("%w: WAL record refers to unknown field %d of %q", ErrCorrupt, idx, curM.name)
+				return applied, values, fmt.Errorf("%w: WAL record refers to unknown field %d of %q", ErrCorrupt, idx, curM.name)
 			}
 			col, grew := sb.column(fd)
 			added += grew
@@ -211,12 +210,13 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (int, error) {
 				}
 			}
 			if r.err != nil {
-				return applied, r.err
+				return applied, values, r.err
 			}
 		}
 		applied++
+		values += int(nfields)
 	}
-	return applied, nil
+	return applied, values, nil
 }
 
 // seriesBufOverhead approximates a new series' head cost: the seriesBuf

@@ -173,10 +173,11 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.wal = w
 	start := time.Now()
-	var points, skipped int
+	var points, values, skipped int
 	stats, err := w.Replay(ctx, func(rec []byte) error {
-		n, err := e.applyRecord(rec, nil)
+		n, v, err := e.applyRecord(rec, nil)
 		points += n
+		values += v
 		if err != nil {
 			// A record that passed its checksum but does not decode is a bug or
 			// a dropped database's leftovers; keep going, report it.
@@ -192,9 +193,9 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	if stats.Records > 0 {
 		el := time.Since(start)
-		e.log.Info("replayed WAL", "records", stats.Records, "points", points, "bytes", stats.Bytes,
+		e.log.Info("replayed WAL", "records", stats.Records, "points", points, "values", values, "bytes", stats.Bytes,
 			"skipped_records", skipped, "duration", el.Round(time.Millisecond),
-			"points_per_sec", int64(float64(points)/max(el.Seconds(), 1e-9)))
+			"values_per_sec", int64(float64(values)/max(el.Seconds(), 1e-9)))
 	}
 	e.metrics = newMetrics(e, opts.Registerer)
 	e.wg.Add(3)
@@ -375,7 +376,7 @@ func (e *Engine) Commit(ctx context.Context, b *Batch) error {
 		return fmt.Errorf("wal append: %w", err)
 	}
 	b.markLogged()
-	if _, err := e.applyRecord(rec, b.rp); err != nil {
+	if _, _, err := e.applyRecord(rec, b.rp); err != nil {
 		panic("BUG: apply of a freshly encoded record failed: " + err.Error())
 	}
 	if e.metrics != nil {

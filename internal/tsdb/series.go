@@ -101,8 +101,13 @@ func (x *seriesIndex) define(id uint64, key string, m *measurementSchema) (*seri
 	if e := x.byKey[key]; e != nil {
 		return nil, fmt.Errorf("%w: series key defined with ids %d and %d", ErrCorrupt, e.id, id)
 	}
-	if id == 0 || id > 1<<40 {
+	// Ids are dense: one far beyond the known ones is garbage, and growing
+	// byID to reach it would exhaust memory.
+	if id == 0 || id > 1<<32-1 || id > uint64(len(x.byID))+1<<24 {
 		return nil, fmt.Errorf("%w: series id %d out of range", ErrCorrupt, id)
+	}
+	if _, _, err := parseSeriesKey([]byte(key), nil); err != nil {
+		return nil, err
 	}
 	return x.insertLocked(id, key, m), nil
 }
