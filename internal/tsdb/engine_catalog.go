@@ -244,11 +244,13 @@ func (e *Engine) AlterRetentionPolicy(ctx context.Context, db, name string, upd 
 	if spec.Duration > 0 && spec.PartitionDuration > spec.Duration {
 		return fmt.Errorf("retention policy duration %s must be greater than the shard duration %s", spec.Duration, spec.PartitionDuration)
 	}
+	if spec.PartitionDuration != rs.PartitionDuration {
+		// Partitions on disk and in the heads are keyed by the width; changing
+		// it needs partitions that remember their own width, not built yet.
+		return fmt.Errorf("changing the shard duration of existing retention policy %q is not supported yet (it is %s); create a new policy instead", name, rs.PartitionDuration)
+	}
 	prev, prevDefault := *rs, ds.DefaultPolicy
 	rs.Duration, rs.ReplicaN = spec.Duration, spec.ReplicaN
-	// Partition width is fixed for a policy's life in this version: existing
-	// partitions and heads are keyed by it. A changed value is recorded and reported.
-	rs.PartitionDuration = spec.PartitionDuration
 	if upd.MakeDefault {
 		ds.DefaultPolicy = name
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -274,6 +275,10 @@ func TestRetentionPolicies(t *testing.T) {
 	d := 48 * time.Hour
 	if err := e.AlterRetentionPolicy(ctx, "db", "week", RetentionPolicyUpdate{Duration: &d}); err != nil {
 		t.Fatal(err)
+	}
+	pd := time.Hour
+	if err := e.AlterRetentionPolicy(ctx, "db", "week", RetentionPolicyUpdate{PartitionDuration: &pd}); err == nil || !strings.Contains(err.Error(), "not supported yet") {
+		t.Fatalf("changing the partition width: %v", err)
 	}
 	if err := e.DropRetentionPolicy(ctx, "db", "week"); err != nil {
 		t.Fatal(err)
