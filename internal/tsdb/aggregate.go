@@ -155,40 +155,15 @@ func (e *Engine) WindowAggregates(ctx context.Context, db, rp string, seriesID u
 			if useStats[i] {
 				continue
 			}
-			data, err := readBlock(b.pt.f, &b.bm, buf)
+			r, err := v.readPartBlock(b.pt, &b.bm, tmin, tmax, func(n string) bool { return n == field }, &buf)
 			if err != nil {
-				return fmt.Errorf("part %s: %w", b.pt.path, err)
+				return err
 			}
-			buf = data
-			r, err := decodeBlock(b.pt.idx, &b.bm, data, func(n string) bool { return n == field })
-			if err != nil {
-				return fmt.Errorf("part %s: %w", b.pt.path, err)
-			}
-			seq := b.pt.seq
-			r = filterRows(r, func(t int64) bool {
-				if t < tmin || t > tmax {
-					return false
-				}
-				for k := range v.tombs {
-					if v.tombs[k].covers(seriesID, t, seq) {
-						return false
-					}
-				}
-				return true
-			})
 			if len(r.ts) > 0 {
 				srcs = append(srcs, r)
 			}
 		}
-		for _, hp := range v.heads {
-			hp.mu.Lock()
-			if sb := hp.series[seriesID]; sb != nil {
-				if r := sb.materializeLocked(max(tmin, hp.start), min(tmax, hp.end-1), want); len(r.ts) > 0 {
-					srcs = append(srcs, r)
-				}
-			}
-			hp.mu.Unlock()
-		}
+		srcs = v.appendHeadRows(srcs, seriesID, tmin, tmax, want)
 		r := m.merge(srcs, want)
 		for ci := range r.cols {
 			c := &r.cols[ci]

@@ -2,9 +2,9 @@ package tsdb
 
 import (
 	"encoding/binary"
-	"unsafe"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/fieldhub/fieldhub/internal/model"
 )
@@ -138,11 +138,11 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (applied, values i
 	}
 	h := rp.activeHead()
 	var (
-		t       int64
-		hp      *headPartition
-		curM    *measurementSchema
-		fields  []*fieldDef
-		added   int64
+		t      int64
+		hp     *headPartition
+		curM   *measurementSchema
+		fields []*fieldDef
+		added  int64
 	)
 	defer func() {
 		if hp != nil {

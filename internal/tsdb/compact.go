@@ -56,13 +56,7 @@ func (e *Engine) compactionLoop() {
 		case <-tick.C:
 		}
 		for _, rp := range e.allPolicies() {
-			rp.mu.RLock()
-			parts := make([]*partition, 0, len(rp.partitions))
-			for _, p := range rp.partitions {
-				parts = append(parts, p)
-			}
-			rp.mu.RUnlock()
-			for _, p := range parts {
+			for _, p := range rp.partitionList() {
 				select {
 				case <-e.stop:
 					return
@@ -182,13 +176,7 @@ func (e *Engine) Compact(ctx context.Context) error {
 		return err
 	}
 	for _, rp := range e.allPolicies() {
-		rp.mu.RLock()
-		parts := make([]*partition, 0, len(rp.partitions))
-		for _, p := range rp.partitions {
-			parts = append(parts, p)
-		}
-		rp.mu.RUnlock()
-		for _, p := range parts {
+		for _, p := range rp.partitionList() {
 			for {
 				// Wait out a background compaction of this partition.
 				p.mu.RLock()
@@ -225,4 +213,15 @@ func (t *throttle) wait(n int64) {
 	if d := want - time.Since(t.start); d > time.Millisecond {
 		time.Sleep(d)
 	}
+}
+
+// partitionList snapshots the policy's partitions.
+func (rp *retentionPolicy) partitionList() []*partition {
+	rp.mu.RLock()
+	defer rp.mu.RUnlock()
+	out := make([]*partition, 0, len(rp.partitions))
+	for _, p := range rp.partitions {
+		out = append(out, p)
+	}
+	return out
 }

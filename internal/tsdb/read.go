@@ -162,32 +162,50 @@ func (e *Engine) readSeries(v *partitionView, id uint64, tmin, tmax int64, field
 			if bm.maxT < tmin || bm.minT > tmax {
 				continue
 			}
-			data, err := readBlock(pt.f, &bm, *buf)
+			r, err := v.readPartBlock(pt, &bm, tmin, tmax, want, buf)
 			if err != nil {
-				return rows{}, fmt.Errorf("part %s: %w", pt.path, err)
+				return rows{}, err
 			}
-			*buf = data
-			r, err := decodeBlock(pt.idx, &bm, data, want)
-			if err != nil {
-				return rows{}, fmt.Errorf("part %s: %w", pt.path, err)
-			}
-			seq := pt.seq
-			r = filterRows(r, func(t int64) bool {
-				if t < tmin || t > tmax {
-					return false
-				}
-				for i := range v.tombs {
-					if v.tombs[i].covers(id, t, seq) {
-						return false
-					}
-				}
-				return true
-			})
 			if len(r.ts) > 0 {
 				srcs = append(srcs, r)
 			}
 		}
 	}
+	srcs = v.appendHeadRows(srcs, id, tmin, tmax, fields)
+	r := m.merge(srcs, fields)
+	if fields != nil {
+		r = dropEmptyRows(r)
+	}
+	return r, nil
+}
+
+// readPartBlock reads, checks and decodes one block of pt (fields selected by
+// want), keeping the rows within [tmin, tmax] that no tombstone hides.
+func (v *partitionView) readPartBlock(pt *part, bm *blockMeta, tmin, tmax int64, want func(string) bool, buf *[]byte) (rows, error) {
+	data, err := readBlock(pt.f, bm, *buf)
+	if err != nil {
+		return rows{}, fmt.Errorf("part %s: %w", pt.path, err)
+	}
+	*buf = data
+	r, err := decodeBlock(pt.idx, bm, data, want)
+	if err != nil {
+		return rows{}, fmt.Errorf("part %s: %w", pt.path, err)
+	}
+	return filterRows(r, func(t int64) bool {
+		if t < tmin || t > tmax {
+			return false
+		}
+		for i := range v.tombs {
+			if v.tombs[i].covers(bm.series, t, pt.seq) {
+				return false
+			}
+		}
+		return true
+	}), nil
+}
+
+// appendHeadRows appends the series' rows within [tmin, tmax] from each head of the view.
+func (v *partitionView) appendHeadRows(srcs []rows, id uint64, tmin, tmax int64, fields map[string]bool) []rows {
 	for _, hp := range v.heads {
 		hp.mu.Lock()
 		if sb := hp.series[id]; sb != nil {
@@ -197,11 +215,7 @@ func (e *Engine) readSeries(v *partitionView, id uint64, tmin, tmax int64, field
 		}
 		hp.mu.Unlock()
 	}
-	r := m.merge(srcs, fields)
-	if fields != nil {
-		r = dropEmptyRows(r)
-	}
-	return r, nil
+	return srcs
 }
 
 // SelectSeries returns the series of measurement in db/rp that match expr and
