@@ -62,7 +62,10 @@ func (e *Engine) compactionLoop() {
 					return
 				default:
 				}
-				if _, err := e.compactPartition(context.Background(), p, false); err != nil {
+				p.mu.RLock()
+				cold := len(p.parts) > 1 && e.now().UnixNano()-p.lastFlush > int64(e.opts.ColdCompactionAfter)
+				p.mu.RUnlock()
+				if _, err := e.compactPartition(context.Background(), p, cold); err != nil {
 					e.log.Error("compaction failed", "db", rp.db.name, "policy", rp.name, "partition", p.start, "err", err)
 				}
 			}

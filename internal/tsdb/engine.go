@@ -49,6 +49,10 @@ type Options struct {
 	// CompactionThroughput caps compaction output in bytes/s to leave I/O and
 	// CPU for writes and queries; default 32 MiB/s; negative means unlimited.
 	CompactionThroughput int64
+	// ColdCompactionAfter fully compacts a partition (all parts into one) once
+	// no flush has written to it for this long, so old data ends up in large,
+	// well-compressed blocks; default 30m.
+	ColdCompactionAfter time.Duration
 	// RetentionInterval is how often expired partitions are dropped; default 10m.
 	RetentionInterval time.Duration
 	// Now returns the current time; default time.Now (tests inject a clock).
@@ -83,6 +87,9 @@ func (o *Options) EnsureDefaults() {
 	}
 	if o.CompactionThroughput == 0 {
 		o.CompactionThroughput = 32 << 20
+	}
+	if o.ColdCompactionAfter <= 0 {
+		o.ColdCompactionAfter = 30 * time.Minute
 	}
 	if o.RetentionInterval <= 0 {
 		o.RetentionInterval = 10 * time.Minute

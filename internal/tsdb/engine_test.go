@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -464,3 +465,38 @@ func TestLastValues(t *testing.T) {
 }
 
 func mustRe(s string) *regexp.Regexp { return regexp.MustCompile(s) }
+
+func TestColdPartitionIsFullyCompacted(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	e := openTest(t, vfs.NewMem(), func(o *Options) {
+		o.Now = clock
+		o.CompactionInterval = 10 * time.Millisecond
+		o.ColdCompactionAfter = time.Minute
+	})
+	defer e.Close()
+	ctx := context.Background()
+	e.CreateDatabase(ctx, "db", nil)
+	for i := 0; i < 3; i++ {
+		write(t, e, "db", pt("m", []string{"d", "a"}, now.UnixNano()+int64(i), "v", float64(i)))
+		e.Flush(ctx)
+	}
+	parts := func() int { n, _ := e.partStats(); return n }
+	if parts() != 3 {
+		t.Fatalf("%d parts before, want 3", parts())
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	deadline := time.Now().Add(5 * time.Second)
+	for parts() != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if parts() != 1 {
+		t.Fatalf("%d parts after the partition went cold, want 1", parts())
+	}
+	if got := dump(t, e, "db", "m"); len(got["m,d=a"]) != 3 {
+		t.Fatalf("data after cold compaction: %v", got)
+	}
+}

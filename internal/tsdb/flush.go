@@ -220,6 +220,8 @@ func (e *Engine) writePart(p *partition, level int, fill func(*partWriter) error
 	p.parts = next
 	if len(replace) > 0 {
 		p.tombstones = remainingTombstones(p.tombstones, applied, next, pt)
+	} else {
+		p.lastFlush = e.now().UnixNano()
 	}
 	manifest := p.manifestLocked()
 	p.mu.Unlock()

@@ -33,6 +33,8 @@ type partition struct {
 	nextSeq    uint64
 	compacting bool
 	dropped    bool
+	// lastFlush is when a flush last added a part (unix ns); 0 after open.
+	lastFlush int64
 }
 
 // part is an open part file.
