@@ -18,6 +18,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,19 +29,41 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// pprofAddr is the --pprof-addr flag (set by loadConfig): where to serve Go profiles, if anywhere.
-var pprofAddr string
-
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = `usage: fieldhub <command> [flags]
+// command is one subcommand. Every command gets the same arguments so the
+// dispatch table stays uniform; each returns the process exit code (0 ok,
+// 1 runtime failure, 2 usage error).
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int
+}
 
-commands:
-  serve     run the server (fieldhub serve --help for flags)
-  inspect   offline tools: report, verify, export, import
-  version   print the version
-`
+// commands is the dispatch table, in the order usage lists them. A new
+// subcommand adds one entry here and keeps its code in its own file.
+var commands = []command{
+	{"serve", "run the server (fieldhub serve --help for flags)",
+		func(args []string, _, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+			return runServe(args, stderr, lookupEnv)
+		}},
+	{"inspect", "offline tools: report, verify, export, import",
+		func(args []string, stdout, stderr io.Writer, _ func(string) (string, bool)) int {
+			return runInspect(args, stdout, stderr)
+		}},
+	{"version", "print the version", runVersion},
+}
+
+// usage renders the top-level help from the dispatch table.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: fieldhub <command> [flags]\n\ncommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-9s %s\n", c.name, c.summary)
+	}
+	return b.String()
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv))
@@ -49,31 +72,48 @@ func main() {
 // run dispatches a subcommand and returns the process exit code.
 func run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return 2
 	}
 	switch args[0] {
-	case "serve":
-		return runServe(args[1:], stderr, lookupEnv)
-	case "inspect":
-		return runInspect(args[1:], stdout, stderr)
-	case "version", "--version", "-version":
-		fmt.Fprintf(stdout, "fieldhub %s (InfluxDB API %s)\n", version, httpapi.InfluxDBVersion)
-		return 0
+	case "--version", "-version":
+		return runVersion(nil, stdout, stderr, lookupEnv)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return 0
 	}
-	fmt.Fprintf(stderr, "fieldhub: unknown command %q\n\n%s", args[0], usage)
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr, lookupEnv)
+		}
+	}
+	fmt.Fprintf(stderr, "fieldhub: unknown command %q\n\n%s", args[0], usage())
 	return 2
+}
+
+func runVersion(args []string, stdout, stderr io.Writer, _ func(string) (string, bool)) int {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "usage: fieldhub version\n")
+		return 2
+	}
+	fmt.Fprintf(stdout, "fieldhub %s (InfluxDB API %s)\n", version, httpapi.InfluxDBVersion)
+	return 0
 }
 
 // serveFlags are the flags of `fieldhub serve`; each overrides a config setting when given.
 type serveFlags struct {
 	fs         *flag.FlagSet
 	configFile string
-	demo       bool
-	pprofAddr  string
+	process    processOptions
+}
+
+// processOptions are process-level settings that only exist as flags, not in
+// the config file.
+type processOptions struct {
+	// demo creates the database "demo" if it is missing (make run).
+	demo bool
+	// pprofAddr serves Go profiles on a separate listener when not empty.
+	pprofAddr string
 }
 
 func newServeFlags(cfg *config.Config, stderr io.Writer) *serveFlags {
@@ -88,8 +128,8 @@ func newServeFlags(cfg *config.Config, stderr io.Writer) *serveFlags {
 	fs.StringVar(&cfg.Storage.WALSync, "wal-sync", cfg.Storage.WALSync, "WAL durability: always, interval or none (env FIELDHUB_WAL_SYNC)")
 	fs.Var(&cfg.Storage.HeadMemoryLimit, "head-memory-limit", "memory for unflushed data, e.g. 512MiB (env FIELDHUB_HEAD_MEMORY_LIMIT)")
 	fs.Var(&cfg.HTTP.MaxBodySize, "max-body-size", "write body limit after decompression, e.g. 25MiB (env FIELDHUB_MAX_BODY_SIZE)")
-	fs.BoolVar(&f.demo, "demo", false, "create the database \"demo\" if it is missing")
-	fs.StringVar(&f.pprofAddr, "pprof-addr", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty")
+	fs.BoolVar(&f.process.demo, "demo", false, "create the database \"demo\" if it is missing")
+	fs.StringVar(&f.process.pprofAddr, "pprof-addr", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: fieldhub serve [flags]\n\nPrecedence: flags > FIELDHUB_* environment > config file > defaults.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -135,8 +175,7 @@ func loadConfig(args []string, stderr io.Writer, lookupEnv func(string) (string,
 	if err := f.fs.Parse(again); err != nil {
 		return config.Config{}, nil, usageError{err}
 	}
-	f.configFile, f.demo, f.pprofAddr = pf.configFile, pf.demo, pf.pprofAddr
-	pprofAddr = f.pprofAddr
+	f.configFile, f.process = pf.configFile, pf.process
 	if err := cfg.Validate(); err != nil {
 		return config.Config{}, nil, err
 	}
@@ -175,7 +214,7 @@ func runServe(args []string, stderr io.Writer, lookupEnv func(string) (string, b
 	log := newLogger(cfg.Log, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, cfg, f.demo, log, nil); err != nil {
+	if err := serve(ctx, cfg, f.process, log, nil); err != nil {
 		log.Error("fieldhub stopped with an error", "err", err)
 		return 1
 	}
@@ -184,7 +223,7 @@ func runServe(args []string, stderr io.Writer, lookupEnv func(string) (string, b
 
 // serve runs the engine and HTTP server until ctx is done, then shuts down
 // gracefully. If ready is not nil it receives the listen address once serving.
-func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger, ready chan<- string) error {
+func serve(ctx context.Context, cfg config.Config, po processOptions, log *slog.Logger, ready chan<- string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	engine, err := tsdb.Open(ctx, tsdb.Options{
@@ -208,7 +247,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger, 
 		log.Info("storage closed", "duration", time.Since(start).Round(time.Millisecond))
 		return nil
 	}
-	if demo {
+	if po.demo {
 		if err := engine.CreateDatabase(ctx, "demo", nil); err != nil {
 			closeEngine()
 			return fmt.Errorf("create demo database: %w", err)
@@ -238,7 +277,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, log *slog.Logger, 
 	}
 	log.Info("fieldhub started", "version", version, "http_addr", ln.Addr().String(), "data_dir", cfg.DataDir,
 		"wal_sync", cfg.Storage.WALSync, "head_memory_limit", cfg.Storage.HeadMemoryLimit.String())
-	if pprofAddr != "" {
+	if pprofAddr := po.pprofAddr; pprofAddr != "" {
 		// A separate listener so profiles are never exposed on the public API port.
 		mux := http.NewServeMux()
 		mux.HandleFunc("/debug/pprof/", pprof.Index)

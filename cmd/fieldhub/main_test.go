@@ -25,7 +25,12 @@ func TestRunExitCodes(t *testing.T) {
 	}{
 		{nil, 2, "usage: fieldhub"},
 		{[]string{"bogus"}, 2, `unknown command "bogus"`},
-		{[]string{"version"}, 0, "fieldhub dev"},
+		{[]string{"version"}, 0, "fieldhub dev (InfluxDB API 1.8.10)"},
+		{[]string{"--version"}, 0, "fieldhub dev"},
+		{[]string{"version", "extra"}, 2, "usage: fieldhub version"},
+		{[]string{"help"}, 0, "  inspect   offline tools"},
+		{[]string{"--help"}, 0, "  serve     run the server"},
+		{[]string{"serve", "--wal-sync", "sometimes"}, 2, "storage.wal_sync"},
 		{[]string{"serve", "--no-such-flag"}, 2, "flag provided but not defined"},
 		{[]string{"serve", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"serve", "--log-format", "xml"}, 2, "log.format"},
@@ -58,8 +63,8 @@ func TestConfigPrecedence(t *testing.T) {
 	want.HTTP.Addr = ":2222"        // env beats file
 	want.Storage.WALSync = "always" // flag beats env and file
 	want.HTTP.MaxBodySize = 1 << 20 // flag
-	if cfg != want || !f.demo {
-		t.Fatalf("got %+v demo=%v\nwant %+v", cfg, f.demo, want)
+	if cfg != want || !f.process.demo {
+		t.Fatalf("got %+v demo=%v\nwant %+v", cfg, f.process.demo, want)
 	}
 }
 
@@ -75,7 +80,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		ready := make(chan string, 1)
 		done := make(chan error, 1)
-		go func() { done <- serve(ctx, cfg, true, log, ready) }()
+		go func() { done <- serve(ctx, cfg, processOptions{demo: true}, log, ready) }()
 		select {
 		case addr := <-ready:
 			return "http://" + addr, cancel, done

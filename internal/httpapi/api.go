@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,10 +17,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// InfluxDBVersion is the InfluxDB release whose API this package mimics; it
-// is reported in X-Influxdb-Version, which clients such as Telegraf and
-// Grafana use to pick a protocol dialect.
+// InfluxDBVersion is the InfluxDB release whose API this package mimics.
 const InfluxDBVersion = "1.8.10"
+
+// ReportedVersion is what X-Influxdb-Version and /ping?verbose=true report:
+// InfluxDBVersion with a "-fieldhub" suffix. Clients (Telegraf, Grafana, the
+// influx CLI, the client libraries) only look at the leading 1.x to pick the
+// 1.x protocol dialect; the suffix tells a human which server answered.
+const ReportedVersion = InfluxDBVersion + "-fieldhub"
 
 // DefaultMaxBodySize is the write body limit when Options.MaxBodySize is 0.
 const DefaultMaxBodySize = 25 << 20
@@ -96,7 +101,7 @@ func New(opts Options) (*API, error) {
 	if _, err := rand.Read(a.ridSeed[:]); err != nil {
 		return nil, err
 	}
-	a.hdrInfluxVersion = []string{InfluxDBVersion}
+	a.hdrInfluxVersion = []string{ReportedVersion}
 	a.hdrBuild = []string{"OSS"}
 	a.hdrVersion = []string{opts.Version}
 	a.hdrJSON = []string{"application/json"}
@@ -118,7 +123,10 @@ const (
 // wrong methods get InfluxDB's JSON errors and the hot path stays cheap.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	rid := a.requestID()
+	rid := clientRequestID(r)
+	if rid == "" {
+		rid = a.requestID()
+	}
 	h["Request-Id"] = []string{rid}
 	h["X-Request-Id"] = h["Request-Id"]
 	h["X-Influxdb-Version"] = a.hdrInfluxVersion
@@ -157,7 +165,63 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		a.httpError(rw, http.StatusNotFound, "404 page not found")
 	}
-	a.metrics.observe(ep, rw.status(), time.Since(start))
+	d := time.Since(start)
+	a.metrics.observe(ep, rw.status(), d)
+	// The access log is at Debug: at ingest rates an Info line per request
+	// would cost more than the write itself. Enabled is checked first so a
+	// disabled log allocates nothing.
+	if a.log.Enabled(r.Context(), slog.LevelDebug) {
+		a.log.LogAttrs(r.Context(), slog.LevelDebug, "http request",
+			slog.String("request_id", rid),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("query", redactQuery(r.URL.RawQuery)),
+			slog.Int("status", rw.status()),
+			slog.Int64("request_bytes", r.ContentLength),
+			slog.Int64("response_bytes", rw.n),
+			slog.Duration("duration", d),
+			slog.String("remote", r.RemoteAddr),
+			slog.String("user_agent", r.UserAgent()),
+		)
+	}
+}
+
+// maxClientRequestID bounds a request id taken from the client, which ends
+// up in logs and response headers.
+const maxClientRequestID = 128
+
+// clientRequestID returns the id the client sent in X-Request-Id (preferred)
+// or Request-Id, like InfluxDB 1.8 does, so a request can be traced through
+// proxies; "" when there is none or it is not short printable ASCII.
+func clientRequestID(r *http.Request) string {
+	rid := r.Header.Get("X-Request-Id")
+	if rid == "" {
+		rid = r.Header.Get("Request-Id")
+	}
+	if rid == "" || len(rid) > maxClientRequestID {
+		return ""
+	}
+	for i := 0; i < len(rid); i++ {
+		if rid[i] <= ' ' || rid[i] > '~' {
+			return ""
+		}
+	}
+	return rid
+}
+
+// redactQuery hides the p (password) parameter of a raw query string for the
+// access log. The common case, no "p=" at all, returns raw unchanged.
+func redactQuery(raw string) string {
+	if !strings.Contains(raw, "p=") {
+		return raw
+	}
+	parts := strings.Split(raw, "&")
+	for i, kv := range parts {
+		if strings.HasPrefix(kv, "p=") {
+			parts[i] = "p=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
 }
 
 // requestID returns a UUID-shaped id: a per-process random prefix and a counter,
@@ -187,7 +251,7 @@ func (a *API) servePing(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if v := r.URL.Query().Get("verbose"); v == "true" || v == "1" {
-		a.writeJSON(w, http.StatusOK, map[string]string{"version": InfluxDBVersion}, false)
+		a.writeJSON(w, http.StatusOK, map[string]string{"version": ReportedVersion}, false)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -257,10 +321,12 @@ func (a *API) writeJSON(w http.ResponseWriter, status int, v any, pretty bool) {
 	w.Write(append(b, '\n'))
 }
 
-// statusWriter remembers the status code for metrics.
+// statusWriter remembers the status code and counts the body bytes, for
+// metrics and the access log.
 type statusWriter struct {
 	http.ResponseWriter
 	code int
+	n    int64
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -274,7 +340,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.code == 0 {
 		w.code = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer (flush, deadlines).

@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,7 +20,7 @@ func TestPingHealthHeaders(t *testing.T) {
 		w := env.do(t, m, "/ping", nil, nil)
 		mustStatus(t, w, http.StatusNoContent)
 		h := w.Header()
-		if h.Get("X-Influxdb-Version") != "1.8.10" || h.Get("X-Influxdb-Build") != "OSS" || h.Get("X-Fieldhub-Version") != "test" {
+		if h.Get("X-Influxdb-Version") != "1.8.10-fieldhub" || h.Get("X-Influxdb-Build") != "OSS" || h.Get("X-Fieldhub-Version") != "test" {
 			t.Fatalf("%s /ping headers %v", m, h)
 		}
 		if id := h.Get("Request-Id"); len(id) != 36 || h.Get("X-Request-Id") != id {
@@ -26,7 +29,7 @@ func TestPingHealthHeaders(t *testing.T) {
 	}
 	w := env.do(t, "GET", "/ping?verbose=true", nil, nil)
 	mustStatus(t, w, http.StatusOK)
-	if got := strings.TrimSpace(w.Body.String()); got != `{"version":"1.8.10"}` {
+	if got := strings.TrimSpace(w.Body.String()); got != `{"version":"1.8.10-fieldhub"}` {
 		t.Fatalf("verbose ping %s", got)
 	}
 	w = env.do(t, "GET", "/health", nil, nil)
@@ -39,6 +42,61 @@ func TestPingHealthHeaders(t *testing.T) {
 	a, b := env.do(t, "GET", "/ping", nil, nil).Header().Get("Request-Id"), env.do(t, "GET", "/ping", nil, nil).Header().Get("Request-Id")
 	if a == b {
 		t.Fatalf("request ids repeat: %s", a)
+	}
+}
+
+func TestRequestIDFromClient(t *testing.T) {
+	env := newTestEnv(t, nil)
+	tests := []struct {
+		name string
+		hdr  map[string]string
+		want string // "" = a generated id
+	}{
+		{"x-request-id", map[string]string{"X-Request-Id": "abc-123"}, "abc-123"},
+		{"request-id", map[string]string{"Request-Id": "r1"}, "r1"},
+		{"x-request-id wins", map[string]string{"X-Request-Id": "x", "Request-Id": "r"}, "x"},
+		{"space refused", map[string]string{"X-Request-Id": "a b"}, ""},
+		{"too long refused", map[string]string{"X-Request-Id": strings.Repeat("a", 129)}, ""},
+		{"non-ASCII refused", map[string]string{"X-Request-Id": "ü"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := env.do(t, "GET", "/ping", nil, tc.hdr).Header()
+			got := h.Get("X-Request-Id")
+			if h.Get("Request-Id") != got {
+				t.Fatalf("Request-Id %q != X-Request-Id %q", h.Get("Request-Id"), got)
+			}
+			if tc.want == "" && len(got) != 36 || tc.want != "" && got != tc.want {
+				t.Fatalf("request id %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAccessLogAtDebug(t *testing.T) {
+	var buf bytes.Buffer
+	lvl := new(slog.LevelVar)
+	env := newTestEnv(t, func(o *Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: lvl}))
+	})
+	mustStatus(t, env.do(t, "POST", "/write?db=db&u=me&p=secret", []byte("cpu v=1 1"), map[string]string{"X-Request-Id": "rid-1"}), 204)
+	if buf.Len() != 0 {
+		t.Fatalf("access log at Info level: %s", buf.String())
+	}
+	lvl.Set(slog.LevelDebug)
+	mustStatus(t, env.do(t, "POST", "/write?db=db&u=me&p=secret", []byte("cpu v=1 1"), map[string]string{"X-Request-Id": "rid-1"}), 204)
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("%v: %s", err, buf.String())
+	}
+	for k, want := range map[string]any{"msg": "http request", "request_id": "rid-1", "method": "POST", "path": "/write",
+		"query": "db=db&u=me&p=REDACTED", "status": 204.0, "request_bytes": 9.0} {
+		if line[k] != want {
+			t.Errorf("%s = %v, want %v (line %s)", k, line[k], want, buf.String())
+		}
+	}
+	if strings.Contains(buf.String(), "secret") {
+		t.Errorf("password logged: %s", buf.String())
 	}
 }
 
@@ -57,6 +115,7 @@ func TestMetrics(t *testing.T) {
 		`fieldhub_http_write_errors_total{reason="field_type_conflict"} 1`,
 		`fieldhub_http_write_errors_total{reason="parse"} 1`,
 		`fieldhub_http_write_errors_total{reason="not_found"} 1`,
+		`fieldhub_http_partial_writes_total 1`,
 		`fieldhub_tsdb_`, // the engine's metrics share the registry
 	} {
 		if !strings.Contains(body, want) {

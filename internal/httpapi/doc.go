@@ -15,6 +15,25 @@
 // rejected points are dropped and reported (400 "partial write: line N: ...
 // dropped=K"); the valid points of the same request are still stored.
 //
+// Choices where InfluxDB 1.8 leaves room, made to match what its clients expect:
+//   - An empty body (or one of only blank lines and comments) is a no-op
+//     answered 204, as InfluxDB 1.8 does.
+//   - A full head answers 503 with Retry-After: 1 rather than 429: 503 is
+//     what InfluxDB 1.x clients already treat as "server overloaded, retry"
+//     (Telegraf keeps the batch, the client libraries back off and honour
+//     Retry-After), while some older clients treat any other 4xx as final.
+//   - An unknown database or retention policy is 404 and names it.
+//   - A body over Options.MaxBodySize, on the wire or after gunzip, is 413.
+//
+// # Protocol details
+//
+// Every response carries X-Influxdb-Version (ReportedVersion),
+// X-Influxdb-Build: OSS, X-Fieldhub-Version and a request id in both
+// Request-Id and X-Request-Id (the client's own X-Request-Id or Request-Id is
+// echoed back when it sends one). Every error is JSON {"error":"..."} with the
+// same text in X-Influxdb-Error. Each request is logged at Debug level with
+// its id, status, sizes and duration (the p= password parameter redacted).
+//
 // # Concurrency and buffer lifetimes
 //
 // An API is safe for concurrent use; each request takes its own scratch state

@@ -76,7 +76,7 @@ func TestOfficialClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("X-Influxdb-Version") != InfluxDBVersion {
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("X-Influxdb-Version") != ReportedVersion {
 		t.Fatalf("gzip write: %d %v", resp.StatusCode, resp.Header)
 	}
 	if got := env.stored(t, "db", "", "cpu"); len(got) != 2 {

@@ -31,6 +31,7 @@ type metrics struct {
 	values      prometheus.Counter
 	bytes       prometheus.Counter
 	writeErrors *prometheus.CounterVec
+	partial     prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -51,8 +52,10 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Name: "write_bytes_received_total", Help: "Write request body bytes as received (before decompression)."}),
 		writeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "fieldhub", Subsystem: "http",
 			Name: "write_errors_total", Help: "Rejected write requests and dropped points by reason."}, []string{"reason"}),
+		partial: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "fieldhub", Subsystem: "http",
+			Name: "partial_writes_total", Help: "Write requests that dropped some lines or points (answered 400 \"partial write\")."}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.points, m.values, m.bytes, m.writeErrors} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.points, m.values, m.bytes, m.writeErrors, m.partial} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -75,6 +78,13 @@ func (m *metrics) written(points, values int, bytes int64) {
 	m.points.Add(float64(points))
 	m.values.Add(float64(values))
 	m.bytes.Add(float64(bytes))
+}
+
+func (m *metrics) partialWrite() {
+	if m == nil {
+		return
+	}
+	m.partial.Inc()
 }
 
 func (m *metrics) writeError(reason string, n int) {

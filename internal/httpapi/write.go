@@ -166,6 +166,7 @@ func (a *API) serveWrite(w http.ResponseWriter, r *http.Request, v2 bool) {
 	}
 	a.metrics.written(b.Points(), b.Values(), st.cr.n)
 	if dropped > 0 {
+		a.metrics.partialWrite()
 		if dropped > reported {
 			st.msg = fmt.Appendf(st.msg, "; and %d more", dropped-reported)
 		}
