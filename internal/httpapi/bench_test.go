@@ -19,25 +19,35 @@ func cpuBatch(n int, t0 int64) []byte {
 }
 
 // BenchmarkWrite measures /write with 5,000-line cpu batches (5 fields each)
-// through the real handler and engine (WAL sync none, so it measures CPU).
+// through the real handler and engine (WAL sync none, so it measures CPU),
+// plain and gzip-encoded as Telegraf sends them.
 func BenchmarkWrite(b *testing.B) {
-	env := newTestEnv(b, nil)
 	const lines = 5000
-	// Distinct timestamps per iteration so the head grows like a real stream.
-	bodies := make([][]byte, 8)
-	for i := range bodies {
-		bodies[i] = cpuBatch(lines, 1700000000e9+int64(i)*1e12)
+	for _, enc := range []string{"identity", "gzip"} {
+		b.Run("encoding="+enc, func(b *testing.B) {
+			env := newTestEnv(b, nil)
+			// Distinct timestamps per iteration so the head grows like a real stream.
+			bodies := make([][]byte, 8)
+			for i := range bodies {
+				bodies[i] = cpuBatch(lines, 1700000000e9+int64(i)*1e12)
+				if enc == "gzip" {
+					bodies[i] = gz(b, bodies[i])
+				}
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bodies[0])))
+			for i := 0; b.Loop(); i++ {
+				r := httptest.NewRequest(http.MethodPost, "/write?db=db", bytes.NewReader(bodies[i%len(bodies)]))
+				if enc == "gzip" {
+					r.Header.Set("Content-Encoding", "gzip")
+				}
+				w := httptest.NewRecorder()
+				env.api.ServeHTTP(w, r)
+				if w.Code != http.StatusNoContent {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+			b.ReportMetric(float64(b.N)*lines*5/b.Elapsed().Seconds(), "values/s")
+		})
 	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(bodies[0])))
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		r := httptest.NewRequest(http.MethodPost, "/write?db=db", bytes.NewReader(bodies[i%len(bodies)]))
-		w := httptest.NewRecorder()
-		env.api.ServeHTTP(w, r)
-		if w.Code != http.StatusNoContent {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
-		}
-	}
-	b.ReportMetric(float64(b.N)*lines*5/b.Elapsed().Seconds(), "values/s")
 }

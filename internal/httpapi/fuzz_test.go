@@ -1,10 +1,15 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/fieldhub/fieldhub/internal/tsdb"
+	"github.com/fieldhub/fieldhub/internal/vfs"
+	"github.com/influxdata/influxql"
 )
 
 // FuzzWrite posts arbitrary bodies (optionally claimed to be gzip) to /write
@@ -25,6 +30,56 @@ func FuzzWrite(f *testing.F) {
 		switch w.Code {
 		case http.StatusNoContent:
 		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+			if !strings.HasPrefix(w.Body.String(), `{"error":"`) || w.Header().Get("X-Influxdb-Error") == "" {
+				t.Fatalf("error response without InfluxDB shape: %q", w.Body)
+			}
+		default:
+			t.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	})
+}
+
+// FuzzQuery sends arbitrary InfluxQL to /query against a real engine, by GET
+// (read-only statements only) or POST (catalog changes too). Every answer
+// must be 200 with one result per statement, or a 400/405 in InfluxDB's
+// error shape; never a 5xx or a panic.
+func FuzzQuery(f *testing.F) {
+	// An in-memory filesystem: catalog changes fsync on disk, and a fuzzer
+	// creates and drops thousands of databases.
+	env := newTestEnvWithEngine(f, func(o *tsdb.Options) { o.FS = vfs.NewMem() }, nil)
+	for _, q := range []string{
+		"SHOW DATABASES",
+		"CREATE DATABASE d WITH DURATION 7d REPLICATION 1 SHARD DURATION 1d NAME w",
+		"CREATE RETENTION POLICY r ON db DURATION 2h REPLICATION 1 SHARD DURATION 1h DEFAULT; SHOW RETENTION POLICIES ON db",
+		"ALTER RETENTION POLICY r ON db DURATION 4h REPLICATION 2 SHARD DURATION 30m DEFAULT",
+		"DROP RETENTION POLICY r ON db; DROP DATABASE d",
+		"SELECT mean(v) FROM cpu WHERE time > now() - 1h GROUP BY time(1m)",
+		`CREATE DATABASE "a\"b"`,
+		"SELEKT",
+	} {
+		f.Add(q, true)
+		f.Add(q, false)
+	}
+	f.Fuzz(func(t *testing.T, q string, post bool) {
+		method := "GET"
+		if post {
+			method = "POST"
+		}
+		w := env.do(t, method, "/query?db=db&q="+url.QueryEscape(q), nil, nil)
+		switch w.Code {
+		case http.StatusOK:
+			var resp Response
+			if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
+				t.Fatalf("200 with a body that is not JSON: %v: %q", err, w.Body)
+			}
+			parsed, err := influxql.ParseQuery(q)
+			if err != nil {
+				t.Fatalf("200 for a query that does not parse: %v", err)
+			}
+			if len(resp.Results) != len(parsed.Statements) {
+				t.Fatalf("%d results for %d statements: %s", len(resp.Results), len(parsed.Statements), w.Body)
+			}
+		case http.StatusBadRequest, http.StatusMethodNotAllowed:
 			if !strings.HasPrefix(w.Body.String(), `{"error":"`) || w.Header().Get("X-Influxdb-Error") == "" {
 				t.Fatalf("error response without InfluxDB shape: %q", w.Body)
 			}

@@ -26,12 +26,21 @@ type testEnv struct {
 
 // newTestEnv opens a real engine in a temp dir with database "db" and wraps it in an API.
 func newTestEnv(t testing.TB, mod func(*Options)) *testEnv {
+	return newTestEnvWithEngine(t, nil, mod)
+}
+
+// newTestEnvWithEngine is newTestEnv with a hook to adjust the engine's options.
+func newTestEnvWithEngine(t testing.TB, engineMod func(*tsdb.Options), mod func(*Options)) *testEnv {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	e, err := tsdb.Open(context.Background(), tsdb.Options{
+	eo := tsdb.Options{
 		Dir: t.TempDir(), Registerer: reg, WALSync: "none",
 		CompactionInterval: time.Hour, RetentionInterval: time.Hour, FlushInterval: time.Hour,
-	})
+	}
+	if engineMod != nil {
+		engineMod(&eo)
+	}
+	e, err := tsdb.Open(context.Background(), eo)
 	if err != nil {
 		t.Fatal(err)
 	}

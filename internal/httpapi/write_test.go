@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -49,6 +50,7 @@ func TestWriteMalformed(t *testing.T) {
 		{"non-UTF-8 measurement", "POST", "/write?db=db", []byte("cp\xffu v=1 1"), nil, 400, "line 1: invalid UTF-8 in measurement"},
 		{"non-UTF-8 tag", "POST", "/write?db=db", []byte("cpu,host=\xfe\xff v=1 1"), nil, 400, "line 1: invalid UTF-8 in tag value"},
 		{"over limit", "POST", "/write?db=db", big, nil, 413, "request body too large"},
+		{"one huge line", "POST", "/write?db=db", []byte(`cpu s="` + strings.Repeat("x", 5000) + `" 1`), nil, 413, "request body too large"},
 		{"over limit after gunzip", "POST", "/write?db=db", bigGz, map[string]string{"Content-Encoding": "gzip"}, 413, "request body too large"},
 		{"bad gzip", "POST", "/write?db=db", []byte("cpu v=1 1"), map[string]string{"Content-Encoding": "gzip"}, 400, "invalid gzip body"},
 		{"truncated gzip", "POST", "/write?db=db", gz(t, []byte("cpu v=1 1"))[:15], map[string]string{"Content-Encoding": "gzip"}, 400, "invalid gzip body"},
@@ -185,6 +187,43 @@ func TestCommitErrorMapping(t *testing.T) {
 		if w.Code != tc.wantStatus || w.Header().Get("Retry-After") != tc.wantRetry {
 			t.Errorf("%v: status %d Retry-After %q, want %d %q", tc.err, w.Code, w.Header().Get("Retry-After"), tc.wantStatus, tc.wantRetry)
 		}
+	}
+}
+
+// TestWriteHeadFull drives the real engine over its head memory limit: the
+// next write is refused before its body is read with 503 and Retry-After,
+// and once a flush has caught up writes are accepted again.
+func TestWriteHeadFull(t *testing.T) {
+	env := newTestEnvWithEngine(t, func(o *tsdb.Options) {
+		o.HeadMemoryLimit = 64 << 10
+		o.FlushSize = 1 << 40 // only the refused write asks for a flush
+	}, nil)
+	mustStatus(t, env.do(t, "POST", "/write?db=db", cpuBatch(2000, 1700000000e9), nil), http.StatusNoContent)
+	w := env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), nil)
+	mustStatus(t, w, http.StatusServiceUnavailable)
+	if w.Header().Get("Retry-After") != "1" || !strings.Contains(w.Body.String(), "head memory limit reached") {
+		t.Fatalf("503 without Retry-After or reason: %v %s", w.Header(), w.Body)
+	}
+	if err := env.e.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	mustStatus(t, env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), nil), http.StatusNoContent)
+}
+
+// TestWriteChunkedOverLimit sends a body of unknown length (chunked on the
+// wire), so only the streaming limit can catch it.
+func TestWriteChunkedOverLimit(t *testing.T) {
+	env := newTestEnv(t, func(o *Options) { o.MaxBodySize = 4096 })
+	body := io.MultiReader(bytes.NewReader(bytes.Repeat([]byte("cpu,host=a usage=1 1\n"), 400)))
+	r := httptest.NewRequest("POST", "/write?db=db", body)
+	if r.ContentLength != -1 {
+		t.Fatalf("ContentLength %d, want unknown", r.ContentLength)
+	}
+	w := httptest.NewRecorder()
+	env.api.ServeHTTP(w, r)
+	mustStatus(t, w, http.StatusRequestEntityTooLarge)
+	if got := env.stored(t, "db", "", "cpu"); len(got) != 0 {
+		t.Fatalf("a refused body stored points: %v", got)
 	}
 }
 
