@@ -135,35 +135,15 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &statusWriter{ResponseWriter: w}
 	start := time.Now()
 	ep := epOther
-	switch r.URL.Path {
-	case "/write":
-		ep = epWrite
-		a.serveWrite(rw, r, false)
-	case "/api/v2/write":
-		ep = epWriteV2
-		a.serveWrite(rw, r, true)
-	case "/query":
-		ep = epQuery
-		a.serveQuery(rw, r)
-	case "/ping":
-		ep = epPing
-		a.servePing(rw, r)
-	case "/health":
-		ep = epHealth
-		a.serveHealth(rw, r)
-	case "/metrics":
-		ep = epMetrics
-		if a.promh == nil {
-			a.httpError(rw, http.StatusNotFound, "metrics are not enabled")
-			break
-		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			a.methodNotAllowed(rw, "GET, HEAD")
-			break
-		}
-		a.promh.ServeHTTP(rw, r)
-	default:
-		a.httpError(rw, http.StatusNotFound, "404 page not found")
+	if r.Header.Get("Origin") != "" {
+		a.setCORS(h, r)
+	}
+	if r.Method == http.MethodOptions {
+		// CORS pre-flight (Grafana's browser access mode, web UIs): answered
+		// for every path before routing, like InfluxDB.
+		rw.WriteHeader(http.StatusNoContent)
+	} else {
+		ep = a.route(rw, r)
 	}
 	d := time.Since(start)
 	a.metrics.observe(ep, rw.status(), d)
@@ -184,6 +164,60 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("user_agent", r.UserAgent()),
 		)
 	}
+}
+
+// route dispatches r by path and returns the endpoint label for metrics.
+func (a *API) route(w http.ResponseWriter, r *http.Request) string {
+	switch r.URL.Path {
+	case "/write":
+		a.serveWrite(w, r, false)
+		return epWrite
+	case "/api/v2/write":
+		a.serveWrite(w, r, true)
+		return epWriteV2
+	case "/query":
+		a.serveQuery(w, r)
+		return epQuery
+	case "/ping":
+		a.servePing(w, r)
+		return epPing
+	case "/health":
+		a.serveHealth(w, r)
+		return epHealth
+	case "/metrics":
+		switch {
+		case a.promh == nil:
+			a.httpError(w, http.StatusNotFound, "metrics are not enabled")
+		case r.Method != http.MethodGet && r.Method != http.MethodHead:
+			a.methodNotAllowed(w, "GET, HEAD")
+		default:
+			a.promh.ServeHTTP(w, r)
+		}
+		return epMetrics
+	}
+	a.httpError(w, http.StatusNotFound, "404 page not found")
+	return epOther
+}
+
+// CORS response headers, shared by every response (net/http only reads them).
+var (
+	corsMethods = []string{"DELETE, GET, HEAD, OPTIONS, POST, PUT"}
+	corsHeaders = []string{"Accept, Accept-Encoding, Authorization, Content-Encoding, Content-Length, Content-Type, " +
+		"Request-Id, X-Request-Id, X-CSRF-Token, X-HTTP-Method-Override"}
+	corsExpose = []string{"Date, Request-Id, X-Request-Id, X-Influxdb-Version, X-Influxdb-Build, X-Influxdb-Error, X-Fieldhub-Version"}
+)
+
+// setCORS lets browser applications on other origins (Grafana in browser
+// access mode, dashboards) call the API, as InfluxDB 1.8 does: the request's
+// origin is echoed without Allow-Credentials, so a browser sends no cookies
+// and ambient authority is never granted; callers still authenticate with
+// explicit credentials that the Authorizer checks.
+func (a *API) setCORS(h http.Header, r *http.Request) {
+	h.Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+	h["Access-Control-Allow-Methods"] = corsMethods
+	h["Access-Control-Allow-Headers"] = corsHeaders
+	h["Access-Control-Expose-Headers"] = corsExpose
+	h.Add("Vary", "Origin")
 }
 
 // maxClientRequestID bounds a request id taken from the client, which ends
@@ -250,7 +284,8 @@ func (a *API) servePing(w http.ResponseWriter, r *http.Request) {
 		a.methodNotAllowed(w, "GET, HEAD")
 		return
 	}
-	if v := r.URL.Query().Get("verbose"); v == "true" || v == "1" {
+	// Like InfluxDB, any verbose value but "", "0" and "false" asks for the body.
+	if v := r.URL.Query().Get("verbose"); v != "" && v != "0" && v != "false" {
 		a.writeJSON(w, http.StatusOK, map[string]string{"version": ReportedVersion}, false)
 		return
 	}
@@ -271,11 +306,24 @@ func (a *API) serveHealth(w http.ResponseWriter, r *http.Request) {
 	}{"fieldhub", "ready for queries and writes", "pass", []string{}, a.opts.Version}, false)
 }
 
-// httpError writes InfluxDB's error shape: {"error":"..."} plus the X-Influxdb-Error header.
+// maxErrorHeader caps X-Influxdb-Error like InfluxDB does; the JSON body
+// carries the whole message (a partial write can list ten problems).
+const maxErrorHeader = 1024
+
+// httpError writes InfluxDB's error shape: {"error":"..."} plus the
+// X-Influxdb-Error header, and a Basic challenge on 401 so browsers and
+// clients know credentials are wanted.
 func (a *API) httpError(w http.ResponseWriter, status int, msg string) {
 	h := w.Header()
 	h["Content-Type"] = a.hdrJSON
-	h.Set("X-Influxdb-Error", msg)
+	hv := msg
+	if len(hv) > maxErrorHeader {
+		hv = strings.ToValidUTF8(hv[:maxErrorHeader], "")
+	}
+	h.Set("X-Influxdb-Error", hv)
+	if status == http.StatusUnauthorized {
+		h.Set("WWW-Authenticate", `Basic realm="InfluxDB"`)
+	}
 	w.WriteHeader(status)
 	b, _ := json.Marshal(struct {
 		Error string `json:"error"`

@@ -27,11 +27,17 @@ func TestPingHealthHeaders(t *testing.T) {
 			t.Fatalf("request ids %q %q", id, h.Get("X-Request-Id"))
 		}
 	}
-	w := env.do(t, "GET", "/ping?verbose=true", nil, nil)
-	mustStatus(t, w, http.StatusOK)
-	if got := strings.TrimSpace(w.Body.String()); got != `{"version":"1.8.10-fieldhub"}` {
-		t.Fatalf("verbose ping %s", got)
+	for _, v := range []string{"true", "1", "yes"} {
+		w := env.do(t, "GET", "/ping?verbose="+v, nil, nil)
+		mustStatus(t, w, http.StatusOK)
+		if got := strings.TrimSpace(w.Body.String()); got != `{"version":"1.8.10-fieldhub"}` {
+			t.Fatalf("verbose=%s ping %s", v, got)
+		}
 	}
+	for _, v := range []string{"false", "0"} {
+		mustStatus(t, env.do(t, "GET", "/ping?verbose="+v, nil, nil), http.StatusNoContent)
+	}
+	w := env.do(t, "GET", "/ping", nil, nil)
 	w = env.do(t, "GET", "/health", nil, nil)
 	mustStatus(t, w, http.StatusOK)
 	if got := strings.TrimSpace(w.Body.String()); got != `{"name":"fieldhub","message":"ready for queries and writes","status":"pass","checks":[],"version":"test"}` {
@@ -42,6 +48,45 @@ func TestPingHealthHeaders(t *testing.T) {
 	a, b := env.do(t, "GET", "/ping", nil, nil).Header().Get("Request-Id"), env.do(t, "GET", "/ping", nil, nil).Header().Get("Request-Id")
 	if a == b {
 		t.Fatalf("request ids repeat: %s", a)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	env := newTestEnv(t, nil)
+	origin := map[string]string{"Origin": "http://grafana.local:3000", "Access-Control-Request-Method": "POST"}
+	w := env.do(t, "OPTIONS", "/write?db=db", nil, origin)
+	mustStatus(t, w, http.StatusNoContent)
+	h := w.Header()
+	if h.Get("Access-Control-Allow-Origin") != "http://grafana.local:3000" || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") ||
+		!strings.Contains(h.Get("Access-Control-Allow-Headers"), "Authorization") || h.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatalf("pre-flight headers %v", h)
+	}
+	w = env.do(t, "GET", "/query?q=SHOW+DATABASES", nil, origin)
+	mustStatus(t, w, http.StatusOK)
+	if w.Header().Get("Access-Control-Allow-Origin") != "http://grafana.local:3000" ||
+		!strings.Contains(w.Header().Get("Access-Control-Expose-Headers"), "X-Influxdb-Version") {
+		t.Fatalf("CORS headers on a real request: %v", w.Header())
+	}
+	if got := env.do(t, "GET", "/ping", nil, nil).Header().Get("Access-Control-Allow-Origin"); got != "" {
+		t.Fatalf("CORS headers without Origin: %q", got)
+	}
+}
+
+func TestErrorHeaderCapped(t *testing.T) {
+	env := newTestEnv(t, nil)
+	var b strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&b, "cpu,host=%s v=1x %d\n", strings.Repeat("h", 150), i)
+	}
+	w := env.do(t, "POST", "/write?db=db", []byte(b.String()), nil)
+	mustStatus(t, w, http.StatusBadRequest)
+	hv := w.Header().Get("X-Influxdb-Error")
+	if len(hv) > 1024 || !strings.HasPrefix(hv, "partial write: line 1: ") {
+		t.Fatalf("header of %d bytes: %q", len(hv), hv)
+	}
+	var body struct{ Error string }
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || !strings.HasSuffix(body.Error, "; and 2 more dropped=12") {
+		t.Fatalf("body %v: %s", err, w.Body)
 	}
 }
 
@@ -175,7 +220,11 @@ func TestAuthorizer(t *testing.T) {
 	ta := &tokenAuth{}
 	env := newTestEnv(t, func(o *Options) { o.Authorizer = ta })
 	tok := func(s string) map[string]string { return map[string]string{"Authorization": "Token " + s} }
-	mustStatus(t, env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), nil), http.StatusUnauthorized)
+	w := env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), nil)
+	mustStatus(t, w, http.StatusUnauthorized)
+	if got := w.Header().Get("WWW-Authenticate"); got != `Basic realm="InfluxDB"` {
+		t.Fatalf("401 without a challenge: %q", got)
+	}
 	mustStatus(t, env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), tok("w")), http.StatusNoContent)
 	mustStatus(t, env.do(t, "POST", "/query?q=CREATE+DATABASE+x", nil, tok("w")), http.StatusForbidden)
 	mustStatus(t, env.do(t, "POST", "/query?q=CREATE+DATABASE+x", nil, tok("a")), http.StatusOK)

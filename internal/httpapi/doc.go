@@ -31,7 +31,12 @@
 // X-Influxdb-Build: OSS, X-Fieldhub-Version and a request id in both
 // Request-Id and X-Request-Id (the client's own X-Request-Id or Request-Id is
 // echoed back when it sends one). Every error is JSON {"error":"..."} with the
-// same text in X-Influxdb-Error. Each request is logged at Debug level with
+// same text (capped at 1 KiB) in X-Influxdb-Error; a 401 also carries a Basic
+// challenge. A request with an Origin header gets CORS headers echoing that
+// origin (never Allow-Credentials) and OPTIONS pre-flights get 204, as in
+// InfluxDB, so Grafana's browser access mode works. On /query, GET runs only
+// read-only statements (SHOW, SELECT without INTO; anything else is 405) and
+// an unknown epoch means nanoseconds, as in InfluxDB. Each request is logged at Debug level with
 // its id, status, sizes and duration (the p= password parameter redacted).
 //
 // # Concurrency and buffer lifetimes

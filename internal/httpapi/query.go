@@ -31,7 +31,8 @@ type ExecutionContext struct {
 	Database string
 	// RetentionPolicy is the rp parameter.
 	RetentionPolicy string
-	// Epoch is the epoch parameter (h, m, s, ms, u, ns; "" = RFC3339 times).
+	// Epoch is the epoch parameter, normalised to h, m, s, ms, u or ns
+	// ("" = RFC3339 times; an unknown value becomes ns, like InfluxDB).
 	Epoch string
 }
 
@@ -79,10 +80,13 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 	ec := ExecutionContext{Database: r.FormValue("db"), RetentionPolicy: r.FormValue("rp"), Epoch: r.FormValue("epoch")}
 	pretty := r.FormValue("pretty") == "true"
 	switch ec.Epoch {
-	case "", "h", "m", "s", "ms", "u", "us", "ns", "n":
+	case "", "h", "m", "s", "ms", "u", "ns":
+	case "us", "µ":
+		ec.Epoch = "u"
 	default:
-		a.httpError(w, http.StatusBadRequest, fmt.Sprintf("invalid epoch %q (want h, m, s, ms, u or ns)", ec.Epoch))
-		return
+		// InfluxDB 1.8 treats any other epoch as nanoseconds rather than
+		// failing the query; clients rely on that, so do the same.
+		ec.Epoch = "ns"
 	}
 	q, err := influxql.ParseQuery(qs)
 	if err != nil {

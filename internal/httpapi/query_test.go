@@ -86,5 +86,22 @@ func TestQueryExecutorPlugin(t *testing.T) {
 	if got := strings.TrimSpace(w.Body.String()); w.Code != 200 || got != want {
 		t.Fatalf("got %d %s\nwant %s", w.Code, got, want)
 	}
-	mustStatus(t, env.do(t, "GET", "/query?epoch=fortnight&q=SHOW+DATABASES", nil, nil), http.StatusBadRequest)
+}
+
+// epochExecutor reports the epoch it was given.
+type epochExecutor struct{}
+
+func (epochExecutor) ExecuteStatement(_ context.Context, _ influxql.Statement, ec ExecutionContext) (*Result, error) {
+	return &Result{Messages: []*Message{{Level: "info", Text: ec.Epoch}}}, nil
+}
+
+func TestQueryEpochNormalised(t *testing.T) {
+	env := newTestEnv(t, func(o *Options) { o.Query = epochExecutor{} })
+	for in, want := range map[string]string{"": "", "ns": "ns", "us": "u", "u": "u", "ms": "ms", "h": "h", "fortnight": "ns"} {
+		w := env.do(t, "GET", "/query?epoch="+url.QueryEscape(in)+"&q="+url.QueryEscape("SELECT v FROM cpu"), nil, nil)
+		mustStatus(t, w, http.StatusOK)
+		if !strings.Contains(w.Body.String(), `"text":"`+want+`"`) {
+			t.Errorf("epoch %q: %s, want %q", in, w.Body, want)
+		}
+	}
 }
