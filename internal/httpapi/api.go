@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -138,6 +140,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Origin") != "" {
 		a.setCORS(h, r)
 	}
+	defer a.recoverPanic(rw, r, rid)
 	if r.Method == http.MethodOptions {
 		// CORS pre-flight (Grafana's browser access mode, web UIs): answered
 		// for every path before routing, like InfluxDB.
@@ -163,6 +166,25 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("remote", r.RemoteAddr),
 			slog.String("user_agent", r.UserAgent()),
 		)
+	}
+}
+
+// recoverPanic turns a panic in a handler into a logged 500 with InfluxDB's
+// error shape instead of a dropped connection (net/http would recover too, but
+// silently for the client). http.ErrAbortHandler keeps its meaning.
+func (a *API) recoverPanic(rw *statusWriter, r *http.Request, rid string) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	a.log.Error("panic in http handler", "request_id", rid, "method", r.Method, "path", r.URL.Path,
+		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	a.metrics.observe(epOther, http.StatusInternalServerError, 0)
+	if rw.code == 0 {
+		a.httpError(rw, http.StatusInternalServerError, "internal error (request id "+rid+")")
 	}
 }
 

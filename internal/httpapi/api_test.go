@@ -236,3 +236,26 @@ func TestAuthorizer(t *testing.T) {
 		t.Fatal("unreachable")
 	}
 }
+
+// panicAuth panics, standing in for a bug anywhere below the router.
+type panicAuth struct{}
+
+func (panicAuth) Authorize(*http.Request, Action, string) error { panic("boom") }
+
+func TestPanicBecomes500(t *testing.T) {
+	var buf bytes.Buffer
+	env := newTestEnv(t, func(o *Options) {
+		o.Authorizer = panicAuth{}
+		o.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+	})
+	w := env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), nil)
+	mustStatus(t, w, http.StatusInternalServerError)
+	if !strings.HasPrefix(w.Body.String(), `{"error":"internal error (request id `) {
+		t.Fatalf("body %s", w.Body)
+	}
+	if !strings.Contains(buf.String(), "panic in http handler") || !strings.Contains(buf.String(), "boom") {
+		t.Fatalf("panic not logged: %s", buf.String())
+	}
+	// The server goes on serving.
+	mustStatus(t, env.do(t, "GET", "/ping", nil, nil), http.StatusNoContent)
+}
