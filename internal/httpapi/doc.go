@@ -36,7 +36,8 @@
 // origin (never Allow-Credentials) and OPTIONS pre-flights get 204, as in
 // InfluxDB, so Grafana's browser access mode works. On /query, GET runs only
 // read-only statements (SHOW, SELECT without INTO; anything else is 405) and
-// an unknown epoch means nanoseconds, as in InfluxDB. Each request is logged at Debug level with
+// an unknown epoch means nanoseconds, as in InfluxDB; bound parameters come in
+// the params form value as a JSON object. Each request is logged at Debug level with
 // its id, status, sizes and duration (the p= password parameter redacted).
 //
 // # Concurrency and buffer lifetimes

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -88,7 +89,16 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 		// failing the query; clients rely on that, so do the same.
 		ec.Epoch = "ns"
 	}
-	q, err := influxql.ParseQuery(qs)
+	parser := influxql.NewParser(strings.NewReader(qs))
+	if raw := r.FormValue("params"); raw != "" {
+		params, err := parseBindParams(raw)
+		if err != nil {
+			a.httpError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		parser.SetParams(params)
+	}
+	q, err := parser.ParseQuery()
 	if err != nil {
 		a.httpError(w, http.StatusBadRequest, "error parsing query: "+err.Error())
 		return
@@ -134,6 +144,34 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 		resp.Results = append(resp.Results, res)
 	}
 	a.writeJSON(w, http.StatusOK, &resp, pretty)
+}
+
+// parseBindParams decodes the params form value, a JSON object of bound
+// parameters ($name in the query), as InfluxDB does: numbers with a '.' are
+// floats, other numbers integers.
+func parseBindParams(raw string) (map[string]any, error) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	var params map[string]any
+	if err := dec.Decode(&params); err != nil {
+		return nil, fmt.Errorf("error parsing query parameters: %w", err)
+	}
+	for k, v := range params {
+		n, ok := v.(json.Number)
+		if !ok {
+			continue
+		}
+		var err error
+		if strings.ContainsAny(string(n), ".eE") {
+			params[k], err = n.Float64()
+		} else {
+			params[k], err = n.Int64()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("error parsing json value: %w", err)
+		}
+	}
+	return params, nil
 }
 
 // readOnly reports whether stmt only reads (SHOW, or SELECT without INTO).

@@ -55,6 +55,34 @@ func TestQueryCatalog(t *testing.T) {
 	}
 }
 
+// echoExecutor answers each statement with its text, to show bound parameters.
+type echoExecutor struct{}
+
+func (echoExecutor) ExecuteStatement(_ context.Context, stmt influxql.Statement, _ ExecutionContext) (*Result, error) {
+	return &Result{Messages: []*Message{{Level: "info", Text: stmt.String()}}}, nil
+}
+
+func TestQueryBindParams(t *testing.T) {
+	env := newTestEnv(t, func(o *Options) { o.Query = echoExecutor{} })
+	tests := []struct {
+		params     string
+		wantStatus int
+		want       string
+	}{
+		{`{"host":"a","n":2,"f":2.5,"e":1e3}`, 200, `SELECT v FROM cpu WHERE host = 'a' AND n = 2 AND f = 2.5 AND e = 1000.0`},
+		{`{"host":"a"}`, 400, "error parsing query: missing parameter: n"},
+		{`{"host":`, 400, "error parsing query parameters: "},
+		{`{"n":99999999999999999999}`, 400, "error parsing json value: "},
+	}
+	q := "SELECT v FROM cpu WHERE host = $host AND n = $n AND f = $f AND e = $e"
+	for _, tc := range tests {
+		w := env.do(t, "GET", "/query?"+url.Values{"q": {q}, "params": {tc.params}}.Encode(), nil, nil)
+		if w.Code != tc.wantStatus || !strings.Contains(w.Body.String(), tc.want) {
+			t.Errorf("params %s: %d %s, want %d %q", tc.params, w.Code, w.Body, tc.wantStatus, tc.want)
+		}
+	}
+}
+
 func TestQueryPostFormAndPretty(t *testing.T) {
 	env := newTestEnv(t, nil)
 	body := url.Values{"q": {"SHOW DATABASES"}, "pretty": {"true"}}.Encode()
