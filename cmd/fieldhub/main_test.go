@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 		}
 		return "", cancel, done
 	}
+	goroutinesBefore := runtime.NumGoroutine()
 	base, cancel, done := start()
 	resp, err := http.Post(base+"/write?db=demo", "text/plain", strings.NewReader("cpu v=1 1"))
 	if err != nil || resp.StatusCode != http.StatusNoContent {
@@ -100,6 +102,16 @@ func TestServeGracefulShutdown(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("shutdown: %v", err)
+	}
+	// Everything serve started (HTTP server, engine goroutines) is gone once
+	// it returns; only the client's idle connection needs closing.
+	http.DefaultClient.CloseIdleConnections()
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > goroutinesBefore; {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines after shutdown, %d before:\n%s", runtime.NumGoroutine(), goroutinesBefore, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 
 	base, cancel, done = start()
