@@ -39,7 +39,7 @@ func FuzzWrite(f *testing.F) {
 	})
 }
 
-// FuzzQuery sends arbitrary InfluxQL to /query against a real engine, by GET
+// FuzzQuery sends arbitrary InfluxQL and bound parameters to /query against a real engine, by GET
 // (read-only statements only) or POST (catalog changes too). Every answer
 // must be 200 with one result per statement, or a 400/405 in InfluxDB's
 // error shape; never a 5xx or a panic.
@@ -57,22 +57,36 @@ func FuzzQuery(f *testing.F) {
 		`CREATE DATABASE "a\"b"`,
 		"SELEKT",
 	} {
-		f.Add(q, true)
-		f.Add(q, false)
+		f.Add(q, "", true)
+		f.Add(q, "", false)
 	}
-	f.Fuzz(func(t *testing.T, q string, post bool) {
+	f.Add("SELECT v FROM cpu WHERE host = $h AND n > $n", `{"h":"a","n":1.5}`, false)
+	f.Add("SHOW RETENTION POLICIES ON $db", `{"db":"db"}`, false)
+	f.Fuzz(func(t *testing.T, q, params string, post bool) {
 		method := "GET"
 		if post {
 			method = "POST"
 		}
-		w := env.do(t, method, "/query?db=db&q="+url.QueryEscape(q), nil, nil)
+		v := url.Values{"db": {"db"}, "q": {q}}
+		if params != "" {
+			v.Set("params", params)
+		}
+		w := env.do(t, method, "/query?"+v.Encode(), nil, nil)
 		switch w.Code {
 		case http.StatusOK:
 			var resp Response
 			if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
 				t.Fatalf("200 with a body that is not JSON: %v: %q", err, w.Body)
 			}
-			parsed, err := influxql.ParseQuery(q)
+			parser := influxql.NewParser(strings.NewReader(q))
+			if params != "" {
+				pm, err := parseBindParams(params)
+				if err != nil {
+					t.Fatalf("200 with params that do not parse: %v", err)
+				}
+				parser.SetParams(pm)
+			}
+			parsed, err := parser.ParseQuery()
 			if err != nil {
 				t.Fatalf("200 for a query that does not parse: %v", err)
 			}
