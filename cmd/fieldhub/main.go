@@ -1,9 +1,3 @@
-// Command fieldhub is the Fieldhub server: `fieldhub serve` runs the storage
-// engine behind the InfluxDB-compatible HTTP API, `fieldhub inspect` holds
-// offline tools, `fieldhub version` prints the build version.
-//
-// Settings come from, in increasing precedence: built-in defaults, a YAML file
-// (--config or FIELDHUB_CONFIG), FIELDHUB_* environment variables, and flags.
 package main
 
 import (
