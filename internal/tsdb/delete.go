@@ -17,11 +17,9 @@ import (
 // once and compaction reclaims the space. It returns the number of series
 // affected.
 func (e *Engine) DeleteSeries(ctx context.Context, db, measurement string, expr *TagExpr, tmin, tmax int64) (int, error) {
-	e.mu.RLock()
-	d := e.mu.dbs[db]
-	e.mu.RUnlock()
-	if d == nil {
-		return 0, fmt.Errorf("%w: %q", ErrDatabaseNotFound, db)
+	d, err := e.database(db)
+	if err != nil {
+		return 0, err
 	}
 	d.series.mu.RLock()
 	var ids *roaring.Bitmap
@@ -54,7 +52,7 @@ func (e *Engine) DeleteSeries(ctx context.Context, db, measurement string, expr 
 		}
 		rp.mu.RUnlock()
 		for _, p := range parts {
-			n, err := e.addTombstone(p, ids, series, tmin, tmax)
+			n, err := e.addTombstone(p, ids, tmin, tmax)
 			if err != nil {
 				return 0, err
 			}
@@ -66,7 +64,7 @@ func (e *Engine) DeleteSeries(ctx context.Context, db, measurement string, expr 
 }
 
 // addTombstone records a tombstone in p for the series of ids that p holds.
-func (e *Engine) addTombstone(p *partition, ids *roaring.Bitmap, series []uint64, tmin, tmax int64) (*roaring.Bitmap, error) {
+func (e *Engine) addTombstone(p *partition, ids *roaring.Bitmap, tmin, tmax int64) (*roaring.Bitmap, error) {
 	p.ioMu.Lock()
 	defer p.ioMu.Unlock()
 	p.mu.Lock()
@@ -94,7 +92,6 @@ func (e *Engine) addTombstone(p *partition, ids *roaring.Bitmap, series []uint64
 		p.mu.Unlock()
 		return nil, fmt.Errorf("write manifest: %w", err)
 	}
-	_ = series
 	return present, nil
 }
 

@@ -42,6 +42,12 @@ func (e *Engine) Flush(ctx context.Context) error {
 				if hp.flushed {
 					continue
 				}
+				if dur := rp.retention(); dur > 0 && hp.end <= e.now().UnixNano()-int64(dur) {
+					// Expired while in the head: writing it would only recreate a
+					// partition retention already dropped.
+					hp.flushed = true
+					continue
+				}
 				n, err := e.flushHeadPartition(rp, hp)
 				if err != nil {
 					return fmt.Errorf("flush database %q policy %q partition %d: %w", rp.db.name, rp.name, hp.start, err)

@@ -110,12 +110,11 @@ func (e *Engine) LastValues(ctx context.Context, db, rp string, ids []uint64) (m
 		return nil, err
 	}
 	out := make(map[uint64]map[string]Value, len(ids))
-	rp_ := p
-	rp_.mu.RLock()
-	heads := append(append([]*head(nil), rp_.frozen...), rp_.active)
-	rp_.mu.RUnlock()
+	p.mu.RLock()
+	heads := append(append([]*head(nil), p.frozen...), p.active)
+	p.mu.RUnlock()
 	for _, id := range ids {
-		lv := rp_.cache.get(id)
+		lv := p.cache.get(id)
 		if lv == nil {
 			loaded, err := e.loadLast(ctx, p, id)
 			if err != nil {

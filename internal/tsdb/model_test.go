@@ -3,7 +3,6 @@ package tsdb
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -143,5 +142,3 @@ func TestModelRandomOps(t *testing.T) {
 	}
 	e.Close()
 }
-
-var _ = math.MaxInt64

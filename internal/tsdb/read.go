@@ -3,7 +3,6 @@ package tsdb
 import (
 	"context"
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -355,16 +354,21 @@ func (e *Engine) ReadSeries(ctx context.Context, db, rp string, ids []uint64, fi
 
 // Measurements lists the measurements of db, sorted.
 func (e *Engine) Measurements(db string) ([]string, error) {
-	d, _, err := e.lookup(db, "")
-	if err != nil && d == nil {
-		e.mu.RLock()
-		d = e.mu.dbs[db]
-		e.mu.RUnlock()
-		if d == nil {
-			return nil, err
-		}
+	d, err := e.database(db)
+	if err != nil {
+		return nil, err
 	}
 	return d.measurements(), nil
+}
+
+// database finds a database by name.
+func (e *Engine) database(name string) (*database, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if d := e.mu.dbs[name]; d != nil {
+		return d, nil
+	}
+	return nil, fmt.Errorf("%w: %q", ErrDatabaseNotFound, name)
 }
 
 // FieldInfo is a field of a measurement and its type.
@@ -375,11 +379,9 @@ type FieldInfo struct {
 
 // Fields lists the fields of a measurement sorted by name.
 func (e *Engine) Fields(db, measurement string) ([]FieldInfo, error) {
-	e.mu.RLock()
-	d := e.mu.dbs[db]
-	e.mu.RUnlock()
-	if d == nil {
-		return nil, fmt.Errorf("%w: %q", ErrDatabaseNotFound, db)
+	d, err := e.database(db)
+	if err != nil {
+		return nil, err
 	}
 	m := d.lookupSchema(measurement)
 	if m == nil {
@@ -403,5 +405,3 @@ func (e *Engine) SeriesCount(db string) int {
 	}
 	return d.series.count()
 }
-
-var _ = math.MaxInt64
