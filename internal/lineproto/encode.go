@@ -13,8 +13,10 @@ import (
 //
 // Tags with an empty value and fields of unknown type are left out, since line protocol has no
 // way to write them. Line protocol cannot represent a newline in a measurement, tag or field
-// key, a NaN or infinite float, or a point without fields; AppendPoint writes such points as
-// they are and the result will not parse.
+// key, a name that ends in a backslash (the backslash would escape the separator after it), a
+// NaN or infinite float, a time outside [MinTime, MaxTime], duplicate tag keys, or a point
+// without fields; AppendPoint writes such points as they are and the result will not parse.
+// Every point that Parser returns can be written.
 func AppendPoint(dst []byte, pt *model.Point) []byte {
 	dst = appendEscaped(dst, pt.Measurement, cMeasEsc)
 	for _, t := range pt.Tags {
@@ -46,18 +48,42 @@ func AppendPoint(dst []byte, pt *model.Point) []byte {
 		case model.Boolean:
 			dst = strconv.AppendBool(dst, f.B)
 		case model.String:
-			dst = append(dst, '"')
-			for _, c := range f.S {
-				if c == '"' || c == '\\' {
-					dst = append(dst, '\\')
-				}
-				dst = append(dst, c)
-			}
-			dst = append(dst, '"')
+			dst = AppendQuotedString(dst, f.S)
 		}
 	}
 	dst = append(dst, ' ')
 	return strconv.AppendInt(dst, pt.Time, 10)
+}
+
+// AppendEscapedMeasurement appends a measurement name with commas and spaces escaped.
+func AppendEscapedMeasurement(dst, name []byte) []byte {
+	return appendEscaped(dst, name, cMeasEsc)
+}
+
+// AppendEscapedKey appends a tag key, tag value or field key with commas, equals signs and
+// spaces escaped.
+func AppendEscapedKey(dst, key []byte) []byte {
+	return appendEscaped(dst, key, cKeyEsc)
+}
+
+// AppendQuotedString appends a string field value in double quotes, with double quotes and
+// backslashes escaped.
+func AppendQuotedString(dst, s []byte) []byte {
+	dst = append(dst, '"')
+	for len(s) > 0 {
+		// Copy runs without special bytes in one append; most strings have none.
+		i := 0
+		for i < len(s) && s[i] != '"' && s[i] != '\\' {
+			i++
+		}
+		dst = append(dst, s[:i]...)
+		if i == len(s) {
+			break
+		}
+		dst = append(dst, '\\', s[i])
+		s = s[i+1:]
+	}
+	return append(dst, '"')
 }
 
 // appendEscaped appends b with a backslash before every byte of class esc.

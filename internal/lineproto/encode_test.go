@@ -24,10 +24,10 @@ func TestAppendPoint(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	points := []model.Point{
 		pt("m", nil, 0, ff("v", 0)),
-		pt(`a b,c=d\x`, []model.Tag{tag(`k\ ,=`, `\v,= w`), tag("zz", "Zürich ☃")}, math.MinInt64,
+		pt(`a b,c=d\x`, []model.Tag{tag(`k\ ,=`, `\v,= w`), tag("zz", "Zürich ☃")}, MinTime,
 			ff(`f k,=`, math.Copysign(0, -1)), fi("i", math.MinInt64), fi("j", math.MaxInt64),
 			fu("u", math.MaxUint64), fb("b", true), fs("s", `"quoted" \back\ `+"\nline\\"), fs("e", "")),
-		pt("floats", nil, math.MaxInt64,
+		pt("floats", nil, MaxTime,
 			ff("a", math.MaxFloat64), ff("b", math.SmallestNonzeroFloat64), ff("c", -1.0/3), ff("d", 0.1),
 			ff("e", 123456789012345678), ff("f", 1e-7), ff("g", 5e-324), ff("h", 2.2250738585072014e-308)),
 	}

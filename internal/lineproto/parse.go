@@ -15,6 +15,14 @@ import (
 // ErrSyntax is wrapped by every *LineError, so callers can test errors.Is(err, ErrSyntax).
 var ErrSyntax = errors.New("invalid line protocol")
 
+// Timestamps outside [MinTime, MaxTime] are rejected. As in InfluxDB 1.8, the three extreme
+// int64 values stay free, so that readers can use math.MinInt64 and math.MaxInt64 as open
+// bounds of a time range without missing a point.
+const (
+	MinTime int64 = math.MinInt64 + 2
+	MaxTime int64 = math.MaxInt64 - 1
+)
+
 // maxErrorText caps LineError.Text so a rejected multi-megabyte line does not end up in a log.
 const maxErrorText = 100
 
@@ -26,9 +34,12 @@ type LineError struct {
 	Text   string // the offending line, truncated to 100 bytes
 }
 
-// Error formats the error as `line 3: missing fields (column 11): cpu,host=a`.
+// Error formats the error as
+// `line 3: invalid field format: unbalanced quotes (at column 18): "cpu,host=a value=\"x"`.
+// The text is quoted so that control characters and invalid UTF-8 from a client cannot garble a
+// log line or an HTTP header.
 func (e *LineError) Error() string {
-	return fmt.Sprintf("line %d: %s (column %d): %s", e.Line, e.Msg, e.Column, e.Text)
+	return fmt.Sprintf("line %d: %s (at column %d): %q", e.Line, e.Msg, e.Column, e.Text)
 }
 
 // Unwrap returns ErrSyntax.
@@ -71,6 +82,7 @@ type Parser struct {
 	buf         []byte
 	pos         int   // start of the next unparsed line
 	line        int   // 1-based line number at pos
+	lastLine    int   // 1-based line number of the line Next parsed last
 	lineStart   int   // offset of the first byte of the physical line that contains pos
 	mult        int64 // nanoseconds per timestamp unit
 	defaultTime int64 // nanoseconds, already truncated to the precision
@@ -105,6 +117,7 @@ func (p *Parser) Reset(buf []byte, prec Precision, defaultTime int64) {
 	}
 	p.defaultTime = defaultTime
 	p.arena = p.arena[:0]
+	p.lastLine = 0
 }
 
 // Next parses the next non-empty, non-comment line into pt, reusing pt's slices. The point
@@ -119,6 +132,7 @@ func (p *Parser) Next(pt *model.Point) (ok bool, err error) {
 	p.strNL = 0
 	p.errQuote = -1
 	p.fieldsStart = len(p.buf) + 1
+	p.lastLine = p.line
 	start := p.pos
 	end := p.parseLine(pt, start)
 	if end >= 0 {
@@ -137,6 +151,11 @@ func (p *Parser) Next(pt *model.Point) (ok bool, err error) {
 }
 
 var nl = []byte{'\n'}
+
+// Line returns the 1-based line number of the first byte of the line that the last call to
+// Next parsed or rejected, or 0 before the first call. It lets a caller that rejects a valid
+// point later (a type conflict, say) name the line as the parser would.
+func (p *Parser) Line() int { return p.lastLine }
 
 // skipBlank advances over whitespace, blank lines and comment lines. It reports whether a
 // point line follows.
@@ -190,33 +209,49 @@ func (p *Parser) lineError() *LineError {
 	return &LineError{Line: p.line, Column: p.errPos - p.lineStart + 1, Msg: p.errMsg, Text: string(text)}
 }
 
-// resync returns the offset of the line after the invalid one. In the field set a quoted
-// string may span lines, so a newline only ends the line outside quotes; an unterminated
-// quote ends the line at the first newline after it, so that one stray quote costs one line
-// and not the rest of the input.
+// resync returns the offset of the line after the invalid one. A quoted string in the field
+// set may span lines, so a newline ends the line only outside quotes, as in InfluxDB; a quote
+// opens a string only where a field value starts (after '='). An unterminated quote ends the
+// line at the first newline after it, so that one stray quote costs one line and not the rest
+// of the input.
 func (p *Parser) resync() int {
 	buf := p.buf
-	toEOL := func(i int) int {
-		if j := bytes.IndexByte(buf[i:], '\n'); j >= 0 {
-			return i + j + 1
+	if p.errQuote >= 0 {
+		if j := bytes.IndexByte(buf[p.errQuote:], '\n'); j >= 0 {
+			return p.errQuote + j + 1
 		}
 		return len(buf)
 	}
-	if p.errQuote >= 0 {
-		return toEOL(p.errQuote)
-	}
 	i := p.errPos
 	if i < p.fieldsStart {
-		return toEOL(i)
+		// The error is in the series key, which ends at the first unescaped space; a newline
+		// before that ends the line.
+		for ; i < len(buf) && buf[i] != ' '; i++ {
+			switch buf[i] {
+			case '\n':
+				return i + 1
+			case '\\':
+				if i+1 < len(buf) && buf[i+1] == ' ' {
+					i++
+				}
+			}
+		}
 	}
 	for i < len(buf) {
 		switch buf[i] {
 		case '\n':
 			return i + 1
 		case '"':
+			if i == 0 || buf[i-1] != '=' {
+				i++
+				continue
+			}
 			j := stringEnd(buf, i+1)
 			if j < 0 {
-				return toEOL(i)
+				if j = bytes.IndexByte(buf[i:], '\n'); j >= 0 {
+					return i + j + 1
+				}
+				return len(buf)
 			}
 			i = j + 1
 		default:
@@ -414,19 +449,35 @@ func skipSpace(buf []byte, i int) int {
 }
 
 // sortTags insertion-sorts tags by key (tag sets are small, and often already sorted) and
-// reports false if two tags share a key.
+// reports false if two tags share a key. Inserting a tag moves it left past every greater key
+// and stops at the first key that is not greater, so an equal key is always met on the way:
+// one comparison per step finds both order and duplicates.
 func sortTags(tags []model.Tag) bool {
 	for i := 1; i < len(tags); i++ {
-		for j := i; j > 0 && bytes.Compare(tags[j-1].Key, tags[j].Key) > 0; j-- {
+		for j := i; j > 0; j-- {
+			c := compareKeys(tags[j-1].Key, tags[j].Key)
+			if c < 0 {
+				break
+			}
+			if c == 0 {
+				return false
+			}
 			tags[j-1], tags[j] = tags[j], tags[j-1]
 		}
 	}
-	for i := 1; i < len(tags); i++ {
-		if bytes.Equal(tags[i-1].Key, tags[i].Key) {
-			return false
-		}
-	}
 	return true
+}
+
+// compareKeys is bytes.Compare with the first byte compared inline: tag keys mostly differ
+// there, and the call into the runtime's compare costs more than the comparison itself.
+func compareKeys(a, b []byte) int {
+	if len(a) > 0 && len(b) > 0 && a[0] != b[0] {
+		if a[0] < b[0] {
+			return -1
+		}
+		return 1
+	}
+	return bytes.Compare(a, b)
 }
 
 // dedupField folds the field just appended into an earlier field of the same key, if any:
@@ -684,15 +735,17 @@ func (p *Parser) parseTime(i int, pt *model.Point) int {
 		return p.fail("invalid timestamp", i)
 	}
 	v, msg := parseInt(buf[i:end])
-	if msg != "" {
+	switch msg {
+	case "":
+	case "invalid integer: out of range":
+		return p.fail("invalid timestamp: out of range", i)
+	default:
 		return p.fail("invalid timestamp", i)
 	}
-	if p.mult != 1 {
-		if v > math.MaxInt64/p.mult || v < math.MinInt64/p.mult {
-			return p.fail("invalid timestamp: out of range", i)
-		}
-		v *= p.mult
+	if v > MaxTime/p.mult || v < MinTime/p.mult {
+		return p.fail("invalid timestamp: out of range", i)
 	}
+	v *= p.mult
 	pt.Time = v
 	return end
 }

@@ -2,6 +2,7 @@ package lineproto
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -130,68 +131,132 @@ func TestParseValid(t *testing.T) {
 
 func TestParseInvalid(t *testing.T) {
 	tests := []struct {
-		in   string
-		want string // the error for the (only) bad line
+		in  string
+		msg string // LineError.Msg for the (only) bad line
+		col int    // LineError.Column
 	}{
-		{",t=1 v=1", "line 1: missing measurement (column 1): ,t=1 v=1"},
-		{"m", "line 1: missing fields (column 2): m"},
-		{"m ", "line 1: missing fields (column 3): m "},
-		{"m,t=1", "line 1: missing fields (column 6): m,t=1"},
-		{"m,t v=1", "line 1: missing tag value (column 4): m,t v=1"},
-		{"m,t= v=1", "line 1: missing tag value (column 5): m,t= v=1"},
-		{"m,=v f=1", "line 1: missing tag key (column 3): m,=v f=1"},
-		{"m,t=a=b v=1", "line 1: invalid tag format: unescaped '=' in tag value (column 6): m,t=a=b v=1"},
-		{"m,b=1,a=2,b=3 v=1", "line 1: duplicate tag key (column 2): m,b=1,a=2,b=3 v=1"},
-		{"m v", "line 1: missing field value (column 4): m v"},
-		{"m v=", "line 1: missing field value (column 5): m v="},
-		{"m v=,w=1", "line 1: missing field value (column 5): m v=,w=1"},
-		{"m =1", "line 1: missing field key (column 3): m =1"},
-		{"m v=1,", "line 1: missing field key (column 7): m v=1,"},
-		{"m v=1x", "line 1: invalid number (column 5): m v=1x"},
-		{"m v=+1", "line 1: invalid number (column 5): m v=+1"},
-		{"m v=.", "line 1: invalid number (column 5): m v=."},
-		{"m v=1e", "line 1: invalid number (column 5): m v=1e"},
-		{"m v=NaN", "line 1: invalid number (column 5): m v=NaN"},
-		{"m v=Inf", "line 1: invalid number (column 5): m v=Inf"},
-		{"m v=1e999", "line 1: invalid number: out of range (column 5): m v=1e999"},
-		{"m v=0x10", "line 1: invalid number (column 5): m v=0x10"},
-		{"m v=1_000", "line 1: invalid number (column 5): m v=1_000"},
-		{"m v=9223372036854775808i", "line 1: invalid integer: out of range (column 5): m v=9223372036854775808i"},
-		{"m v=-9223372036854775809i", "line 1: invalid integer: out of range (column 5): m v=-9223372036854775809i"},
-		{"m v=1.5i", "line 1: invalid integer (column 5): m v=1.5i"},
-		{"m v=i", "line 1: invalid integer (column 5): m v=i"},
-		{"m v=-1u", "line 1: invalid unsigned: negative value (column 5): m v=-1u"},
-		{"m v=18446744073709551616u", "line 1: invalid unsigned: out of range (column 5): m v=18446744073709551616u"},
-		{"m v=tru", "line 1: invalid boolean (column 5): m v=tru"},
-		{"m v=tRUE", "line 1: invalid boolean (column 5): m v=tRUE"},
-		{`cpu,host=a value="x`, `line 1: invalid field format: unbalanced quotes (column 18): cpu,host=a value="x`},
-		{`m v="x\"`, `line 1: invalid field format: unbalanced quotes (column 5): m v="x\"`},
-		{`m v="x"y`, `line 1: invalid field format: unexpected character after field value (column 8): m v="x"y`},
-		{"m v=1 12a", "line 1: invalid timestamp (column 7): m v=1 12a"},
-		{"m v=1 1.5", "line 1: invalid timestamp (column 7): m v=1 1.5"},
-		{"m v=1 -", "line 1: invalid timestamp (column 7): m v=1 -"},
-		{"m v=1 99999999999999999999", "line 1: invalid timestamp (column 7): m v=1 99999999999999999999"},
-		{"m v=1 1 2", "line 1: trailing garbage after timestamp (column 9): m v=1 1 2"},
-		{"m v=1 1,", "line 1: invalid timestamp (column 8): m v=1 1,"},
-		{"m\xff v=1", "line 1: invalid UTF-8 in measurement (column 1): m\xff v=1"},
-		{"m,\xff=1 v=1", "line 1: invalid UTF-8 in tag key (column 3): m,\xff=1 v=1"},
-		{"m,t=\xff v=1", "line 1: invalid UTF-8 in tag value (column 5): m,t=\xff v=1"},
-		{"m \xff=1", "line 1: invalid UTF-8 in field key (column 3): m \xff=1"},
-		{"m s=\"\xff\"", "line 1: invalid UTF-8 in string field (column 5): m s=\"\xff\""},
-		{"m v=1 " + strings.Repeat("9", 200), "line 1: invalid timestamp (column 7): m v=1 " + strings.Repeat("9", 94)},
+		{",t=1 v=1", "missing measurement", 1},
+		{"m", "missing fields", 2},
+		{"m ", "missing fields", 3},
+		{"m,t=1", "missing fields", 6},
+		{"m,t v=1", "missing tag value", 4},
+		{"m,t= v=1", "missing tag value", 5},
+		{"m,=v f=1", "missing tag key", 3},
+		{"m,t=a=b v=1", "invalid tag format: unescaped '=' in tag value", 6},
+		{"m,b=1,a=2,b=3 v=1", "duplicate tag key", 2},
+		{"m,a=1,a=2 v=1", "duplicate tag key", 2},
+		{"m,a=1,b=2,c=3,a=4 v=1", "duplicate tag key", 2},
+		{"m,c=1,b=2,a=3,c=4 v=1", "duplicate tag key", 2},
+		{"m,a\\ b=1,a\\ b=2 v=1", "duplicate tag key", 2},
+		{"m v", "missing field value", 4},
+		{"m v=", "missing field value", 5},
+		{"m v=,w=1", "missing field value", 5},
+		{"m =1", "missing field key", 3},
+		{"m v=1,", "missing field key", 7},
+		{"m v=1x", "invalid number", 5},
+		{"m v=+1", "invalid number", 5},
+		{"m v=.", "invalid number", 5},
+		{"m v=1e", "invalid number", 5},
+		{"m v=NaN", "invalid number", 5},
+		{"m v=Inf", "invalid number", 5},
+		{"m v=1e999", "invalid number: out of range", 5},
+		{"m v=0x10", "invalid number", 5},
+		{"m v=1_000", "invalid number", 5},
+		{"m v=9223372036854775808i", "invalid integer: out of range", 5},
+		{"m v=-9223372036854775809i", "invalid integer: out of range", 5},
+		{"m v=1.5i", "invalid integer", 5},
+		{"m v=i", "invalid integer", 5},
+		{"m v=-1u", "invalid unsigned: negative value", 5},
+		{"m v=18446744073709551616u", "invalid unsigned: out of range", 5},
+		{"m v=tru", "invalid boolean", 5},
+		{"m v=tRUE", "invalid boolean", 5},
+		{`cpu,host=a value="x`, `invalid field format: unbalanced quotes`, 18},
+		{`m v="x\"`, `invalid field format: unbalanced quotes`, 5},
+		{`m v="x"y`, `invalid field format: unexpected character after field value`, 8},
+		{"m v=1 12a", "invalid timestamp", 7},
+		{"m v=1 1.5", "invalid timestamp", 7},
+		{"m v=1 -", "invalid timestamp", 7},
+		{"m v=1 99999999999999999999", "invalid timestamp: out of range", 7},
+		{"m v=1 9223372036854775807", "invalid timestamp: out of range", 7},
+		{"m v=1 -9223372036854775807", "invalid timestamp: out of range", 7},
+		{"m v=1 +5", "invalid timestamp", 7},
+		{"m v=1 1 2", "trailing garbage after timestamp", 9},
+		{"m v=1 1,", "invalid timestamp", 8},
+		{"m\xff v=1", "invalid UTF-8 in measurement", 1},
+		{"m,\xff=1 v=1", "invalid UTF-8 in tag key", 3},
+		{"m,t=\xff v=1", "invalid UTF-8 in tag value", 5},
+		{"m \xff=1", "invalid UTF-8 in field key", 3},
+		{"m s=\"\xff\"", "invalid UTF-8 in string field", 5},
+		{"m,t=v\\", "missing fields", 7},
+		{"m\\", "missing fields", 3},
+		{"m v\\", "missing field value", 5},
+		{"m,t=v\\ f=1", "invalid tag format: unescaped '=' in tag value", 9},
+		{"m, t=1 v=1", "missing tag key", 3},
+		{"m\tv=1", "missing fields", 6},
+		{"m v=1,w", "missing field value", 8},
+		{"m v=1 ,w=2", "invalid timestamp", 7},
+		{"m v=--1", "invalid number", 5},
+		{"m v=1..2", "invalid number", 5},
+		{"m v=1.2.3", "invalid number", 5},
+		{"m v=1e5i", "invalid integer", 5},
+		{"m v=-", "invalid number", 5},
+		{"m v=+Inf", "invalid number", 5},
+		{"m v=-Inf", "invalid number", 5},
+		{"m v=nan", "invalid number", 5},
+		{"m v=1u5", "invalid number", 5},
+		{`m v="a" junk`, "invalid timestamp", 9},
+		{"m v=1 1\r\rx", "trailing garbage after timestamp", 10},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
 			got, errs := parseAll(tc.in+"\nok v=1 1", Nanosecond, 0)
-			if len(errs) != 1 || errs[0] != tc.want {
-				t.Errorf("errors = %q\nwant     [%q]", errs, tc.want)
+			want := fmt.Sprintf("line 1: %s (at column %d): %q", tc.msg, tc.col, tc.in)
+			if len(errs) != 1 || errs[0] != want {
+				t.Errorf("errors = %q\nwant     [%q]", errs, want)
 			}
 			// The parser resumes on the next line.
-			want := []model.Point{pt("ok", nil, 1, ff("v", 1))}
-			if d := cmp.Diff(want, got, pointOpts); d != "" {
+			wantPts := []model.Point{pt("ok", nil, 1, ff("v", 1))}
+			if d := cmp.Diff(wantPts, got, pointOpts); d != "" {
 				t.Errorf("points after the bad line (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestLineError checks the error's exact form, its fields, and how the text is cut.
+func TestLineError(t *testing.T) {
+	in := "# header\n\ncpu,host=a v=1\n" + `cpu,host=a value="x` + "\nm v=1 " + strings.Repeat("9", 200) + "\r\n"
+	var p Parser
+	p.Reset([]byte(in), Nanosecond, 0)
+	var pt model.Point
+	var errs []error
+	for {
+		ok, err := p.Next(&pt)
+		if !ok {
+			break
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) != 2 {
+		t.Fatalf("errors = %v, want 2", errs)
+	}
+	if got, want := errs[0].Error(), `line 4: invalid field format: unbalanced quotes (at column 18): "cpu,host=a value=\"x"`; got != want {
+		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
+	}
+	var le *LineError
+	if !errors.As(errs[1], &le) || !errors.Is(errs[1], ErrSyntax) {
+		t.Fatalf("error %v is not a *LineError wrapping ErrSyntax", errs[1])
+	}
+	want := LineError{Line: 5, Column: 7, Msg: "invalid timestamp: out of range", Text: "m v=1 " + strings.Repeat("9", maxErrorText-6)}
+	if d := cmp.Diff(want, *le); d != "" {
+		t.Errorf("LineError (-want +got):\n%s", d)
+	}
+	// A cut never splits a multi-byte character.
+	_, strs := parseAll(strings.Repeat("é", 60)+" v", Nanosecond, 0)
+	if len(strs) != 1 || !strings.HasSuffix(strs[0], `"`+strings.Repeat("é", 50)+`"`) {
+		t.Errorf("error for a long UTF-8 line = %q, want its text cut after 50 characters", strs)
 	}
 }
 
@@ -208,10 +273,10 @@ func TestLineNumbersAndRecovery(t *testing.T) {
 		"last v=4 4" // 12
 	got, errs := parseAll(in, Nanosecond, 0)
 	wantErrs := []string{
-		"line 3: invalid number (column 7): bad v=x",
-		"line 7: missing fields (column 10): bad2,t=1",
-		"line 8: invalid number (column 8): bad3 v=xx,s=\"a",
-		"line 11: invalid field format: unbalanced quotes (column 5): q v=\"unterminated",
+		`line 3: invalid number (at column 7): "bad v=x"`,
+		`line 7: missing fields (at column 10): "bad2,t=1"`,
+		`line 8: invalid number (at column 8): "bad3 v=xx,s=\"a"`,
+		`line 11: invalid field format: unbalanced quotes (at column 5): "q v=\"unterminated"`,
 	}
 	if d := cmp.Diff(wantErrs, errs); d != "" {
 		t.Errorf("errors (-want +got):\n%s", d)
@@ -327,5 +392,81 @@ func TestParseZeroAlloc(t *testing.T) {
 	run() // warm up the scratch slices
 	if n := testing.AllocsPerRun(100, run); n != 0 {
 		t.Errorf("allocations per buffer = %v, want 0", n)
+	}
+}
+
+// TestRecovery checks where parsing resumes after an invalid line: a quoted string may span
+// lines, a stray quote costs one line only, and a quote that does not start a field value
+// is an ordinary character.
+func TestRecovery(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		lines []int    // lines of the errors
+		names []string // measurements parsed
+	}{
+		{"error in tags, string spans lines", "bad,t=a=b s=\"x\ny\" 1\nok v=1 1", []int{1}, []string{"ok"}},
+		{"error in measurement, string spans lines", "b\xffd s=\"x\ny\",v=1 1\nok v=1 1", []int{1}, []string{"ok"}},
+		{"escaped space in series key", "bad,t=a=b\\ s=\"x\ny\" 1\nok v=1 1", []int{1, 2}, []string{"ok"}},
+		{"quote inside a field key", "bad v=xx,a\"b=1\nok s=\"q\" 1\nok2 v=1", []int{1}, []string{"ok", "ok2"}},
+		{"unterminated quote", "bad v=\"open\nok v=1\nok2 v=2", []int{1}, []string{"ok", "ok2"}},
+		// As in InfluxDB, a quote pairs with the next one even lines later.
+		{"stray quote pairs with a later one", "bad v=\"open\nok v=1\nok2 v=\"closed\"", []int{1}, nil},
+		{"error after a multi-line string", "bad s=\"a\nb\",v=x\nok v=1", []int{1}, []string{"ok"}},
+		{"missing fields before a newline", "bad,t=1\nok v=1", []int{1}, []string{"ok"}},
+		{"error at end of input", "ok v=1\nbad v=", []int{2}, []string{"ok"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var p Parser
+			p.Reset([]byte(tc.in), Nanosecond, 0)
+			var pt model.Point
+			var lines []int
+			var names []string
+			for {
+				ok, err := p.Next(&pt)
+				if !ok {
+					break
+				}
+				var le *LineError
+				switch {
+				case errors.As(err, &le):
+					lines = append(lines, le.Line)
+				case err != nil:
+					t.Fatalf("error %v is not a *LineError", err)
+				default:
+					names = append(names, string(pt.Measurement))
+				}
+			}
+			if d := cmp.Diff(tc.lines, lines); d != "" {
+				t.Errorf("error lines (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tc.names, names); d != "" {
+				t.Errorf("parsed measurements (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestParserLine checks that Line names the first line of each point, across comments,
+// blank lines, CRLF endings and strings that span lines.
+func TestParserLine(t *testing.T) {
+	in := "# c\r\na v=1\r\n\r\nb s=\"x\ny\"\nbad\nc v=2"
+	var p Parser
+	var pt model.Point
+	if p.Line() != 0 {
+		t.Errorf("Line before Next = %d, want 0", p.Line())
+	}
+	p.Reset([]byte(in), Nanosecond, 0)
+	var got []int
+	for {
+		ok, _ := p.Next(&pt)
+		if !ok {
+			break
+		}
+		got = append(got, p.Line())
+	}
+	if d := cmp.Diff([]int{2, 4, 6, 7}, got); d != "" {
+		t.Errorf("lines (-want +got):\n%s", d)
 	}
 }
