@@ -72,3 +72,19 @@ func TestFloatFastPath(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendEscaped(t *testing.T) {
+	tests := []struct {
+		name, got, want string
+	}{
+		{"measurement", string(AppendEscapedMeasurement([]byte("x|"), []byte(`a b,c=d\e`))), `x|a\ b\,c=d\e`},
+		{"key", string(AppendEscapedKey(nil, []byte(`a b,c=d\e`))), `a\ b\,c\=d\e`},
+		{"string", string(AppendQuotedString(nil, []byte(`say "hi" \o/`+"\n"))), `"say \"hi\" \\o/` + "\n\""},
+		{"empty string", string(AppendQuotedString(nil, nil)), `""`},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.name, tc.got, tc.want)
+		}
+	}
+}
