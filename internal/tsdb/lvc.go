@@ -27,6 +27,22 @@ type lvc struct {
 	m  map[uint64]*lastValues
 }
 
+// values copies the cached values of id under the lock (flushes update
+// entries in place); ok is false when id has no entry.
+func (c *lvc) values(id uint64) (map[string]Value, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	lv := c.m[id]
+	res := make(map[string]Value)
+	if lv == nil {
+		return res, false
+	}
+	for k, name := range lv.fields {
+		res[name] = lv.vals[k]
+	}
+	return res, true
+}
+
 func (c *lvc) get(id uint64) *lastValues {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -114,19 +130,12 @@ func (e *Engine) LastValues(ctx context.Context, db, rp string, ids []uint64) (m
 	heads := append(append([]*head(nil), p.frozen...), p.active)
 	p.mu.RUnlock()
 	for _, id := range ids {
-		lv := p.cache.get(id)
-		if lv == nil {
-			loaded, err := e.loadLast(ctx, p, id)
-			if err != nil {
+		res, ok := p.cache.values(id)
+		if !ok {
+			if _, err := e.loadLast(ctx, p, id); err != nil {
 				return nil, err
 			}
-			lv = loaded
-		}
-		res := map[string]Value{}
-		if lv != nil {
-			for k, name := range lv.fields {
-				res[name] = lv.vals[k]
-			}
+			res, _ = p.cache.values(id)
 		}
 		var tmp lastValues
 		for _, h := range heads {
