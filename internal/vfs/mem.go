@@ -7,33 +7,49 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 )
 
 // Mem is an in-memory filesystem for tests that models what survives a crash.
+// Paths are cleaned with filepath.Clean; "/" and "." exist from the start.
 //
-// Rules (a strict reading of POSIX, close to ext4 with data=ordered):
-//   - file contents become durable only through File.Sync; CrashClone keeps the
-//     contents as of each file's last Sync;
-//   - a directory entry (create, rename, remove) becomes durable only through
-//     SyncDir of its parent; until then a crash restores the entry's previous
-//     durable state (absent, the old name, or still present);
-//   - directories themselves are durable once created (MkdirAll).
+// Durability rules (a strict reading of POSIX, close to ext4 with data=ordered):
+//
+//   - A file's contents become durable only through File.Sync (on any handle
+//     of that file). A crash restores the contents as of the last Sync:
+//     later writes, truncations and a Create that truncated it are lost.
+//   - A directory entry — a file created, renamed into or removed from a
+//     directory — becomes durable only through SyncDir of that directory.
+//     Until then a crash restores the entry's previous durable state: absent,
+//     still under its old name, or still present.
+//   - A durable entry whose file was never synced survives a crash empty.
+//   - Directories themselves are not journalled: MkdirAll, removing an empty
+//     directory and RemoveAll of a directory are durable at once.
+//
+// Unlike a real filesystem a crash never tears a write in the middle: the
+// unit of loss is everything since the last Sync. Tests that need torn writes
+// truncate files at chosen offsets or use Inject with a PartialWrite.
 type Mem struct {
-	// mu guards every field and every inode.
+	// mu guards every field below and every inode and memFile of this Mem.
 	mu   sync.Mutex
 	cur  map[string]*inode // the namespace as the running process sees it
 	dur  map[string]*inode // the namespace a crash would leave
 	dirs map[string]bool
 }
 
+var _ FS = (*Mem)(nil)
+
+// inode is one file's contents, shared by every name and handle that refers to it.
 type inode struct {
 	data   []byte
-	synced []byte
-	mtime  time.Time
+	synced []byte // contents as of the last Sync
+	// dirtyFrom is the lowest offset changed since the last Sync, so Sync
+	// copies only the changed tail rather than the whole file each time.
+	dirtyFrom int
+	mtime     time.Time
 }
 
 // NewMem returns an empty in-memory filesystem with a root directory "/".
@@ -43,8 +59,11 @@ func NewMem() *Mem {
 
 func clean(name string) string { return filepath.Clean(name) }
 
+func parentDir(name string) string { return filepath.Dir(name) }
+
 // CrashClone returns a new filesystem holding only what was durable in m: the
-// state after a power loss. m is unchanged.
+// state after a power loss at this instant. m is unchanged and may keep being
+// used; files open on m are not open on the clone.
 func (m *Mem) CrashClone() *Mem {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -52,12 +71,12 @@ func (m *Mem) CrashClone() *Mem {
 	for d := range m.dirs {
 		c.dirs[d] = true
 	}
-	clones := map[*inode]*inode{}
+	clones := map[*inode]*inode{} // an inode durable under two names stays one inode
 	for p, in := range m.dur {
 		n := clones[in]
 		if n == nil {
-			n = &inode{data: append([]byte(nil), in.synced...), mtime: in.mtime}
-			n.synced = append([]byte(nil), n.data...)
+			data := slices.Clone(in.synced)
+			n = &inode{data: data, synced: slices.Clone(data), dirtyFrom: len(data), mtime: in.mtime}
 			clones[in] = n
 		}
 		c.cur[p], c.dur[p] = n, n
@@ -65,20 +84,15 @@ func (m *Mem) CrashClone() *Mem {
 	return c
 }
 
-func (m *Mem) parentExists(name string) error {
-	if !m.dirs[filepath.Dir(name)] {
-		return &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	}
-	return nil
-}
+func notExist(op, name string) error { return &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist} }
 
 // Create implements FS.
 func (m *Mem) Create(name string) (File, error) {
 	name = clean(name)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.parentExists(name); err != nil {
-		return nil, err
+	if !m.dirs[parentDir(name)] {
+		return nil, notExist("create", name)
 	}
 	if m.dirs[name] {
 		return nil, &fs.PathError{Op: "create", Path: name, Err: errors.New("is a directory")}
@@ -88,7 +102,7 @@ func (m *Mem) Create(name string) (File, error) {
 		in = &inode{}
 		m.cur[name] = in
 	}
-	in.data = in.data[:0:0]
+	in.truncateLocked(0)
 	in.mtime = time.Now()
 	return &memFile{fs: m, in: in, name: name, writable: true}, nil
 }
@@ -99,16 +113,31 @@ func (m *Mem) open(name string, writable bool) (File, error) {
 	defer m.mu.Unlock()
 	in := m.cur[name]
 	if in == nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		return nil, notExist("open", name)
 	}
 	return &memFile{fs: m, in: in, name: name, writable: writable}, nil
 }
 
-// Open implements FS.
+// Open implements FS. Directories cannot be opened; use ReadDir.
 func (m *Mem) Open(name string) (File, error) { return m.open(name, false) }
 
 // OpenReadWrite implements FS.
 func (m *Mem) OpenReadWrite(name string) (File, error) { return m.open(name, true) }
+
+// hasChildrenLocked reports whether anything lives below dir.
+func (m *Mem) hasChildrenLocked(dir string) bool {
+	for p := range m.cur {
+		if parentDir(p) == dir {
+			return true
+		}
+	}
+	for d := range m.dirs {
+		if d != dir && parentDir(d) == dir {
+			return true
+		}
+	}
+	return false
+}
 
 // Remove implements FS.
 func (m *Mem) Remove(name string) error {
@@ -120,62 +149,72 @@ func (m *Mem) Remove(name string) error {
 		return nil
 	}
 	if m.dirs[name] {
-		prefix := name + string(filepath.Separator)
-		for p := range m.cur {
-			if strings.HasPrefix(p, prefix) {
-				return &fs.PathError{Op: "remove", Path: name, Err: errors.New("directory not empty")}
-			}
-		}
-		for d := range m.dirs {
-			if strings.HasPrefix(d, prefix) {
-				return &fs.PathError{Op: "remove", Path: name, Err: errors.New("directory not empty")}
-			}
+		if m.hasChildrenLocked(name) {
+			return &fs.PathError{Op: "remove", Path: name, Err: errors.New("directory not empty")}
 		}
 		delete(m.dirs, name)
+		// The directory's removal is durable at once, so names a crash would
+		// otherwise have kept inside it go too.
+		for p := range m.dur {
+			if parentDir(p) == name {
+				delete(m.dur, p)
+			}
+		}
 		return nil
 	}
-	return &fs.PathError{Op: "remove", Path: name, Err: fs.ErrNotExist}
+	return notExist("remove", name)
 }
 
-// RemoveAll implements FS. Removing a directory tree is durable at once (like
-// a removal the test never observes half-done); file removals follow the SyncDir rule.
+// RemoveAll implements FS. Removing a directory tree is durable at once (see
+// the rules on Mem); removing a single file follows the SyncDir rule.
 func (m *Mem) RemoveAll(name string) error {
 	name = clean(name)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.cur, name)
+	if !m.dirs[name] {
+		return nil
+	}
 	prefix := name + string(filepath.Separator)
+	if name == string(filepath.Separator) {
+		prefix = name
+	}
 	for p := range m.cur {
 		if strings.HasPrefix(p, prefix) {
 			delete(m.cur, p)
 		}
 	}
-	if m.dirs[name] {
-		for p := range m.dur {
-			if strings.HasPrefix(p, prefix) {
-				delete(m.dur, p)
-			}
-		}
-		for d := range m.dirs {
-			if d == name || strings.HasPrefix(d, prefix) {
-				delete(m.dirs, d)
-			}
+	for p := range m.dur {
+		if strings.HasPrefix(p, prefix) {
+			delete(m.dur, p)
 		}
 	}
+	for d := range m.dirs {
+		if d == name || strings.HasPrefix(d, prefix) {
+			delete(m.dirs, d)
+		}
+	}
+	m.dirs["/"], m.dirs["."] = true, true // the roots always exist
 	return nil
 }
 
-// Rename implements FS.
+// Rename implements FS for files; renaming directories is not supported.
 func (m *Mem) Rename(oldname, newname string) error {
 	oldname, newname = clean(oldname), clean(newname)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	in := m.cur[oldname]
 	if in == nil {
-		return &fs.PathError{Op: "rename", Path: oldname, Err: fs.ErrNotExist}
+		if m.dirs[oldname] {
+			return &fs.PathError{Op: "rename", Path: oldname, Err: errors.ErrUnsupported}
+		}
+		return notExist("rename", oldname)
 	}
-	if err := m.parentExists(newname); err != nil {
-		return err
+	if !m.dirs[parentDir(newname)] {
+		return notExist("rename", newname)
+	}
+	if m.dirs[newname] {
+		return &fs.PathError{Op: "rename", Path: newname, Err: errors.New("is a directory")}
 	}
 	delete(m.cur, oldname)
 	m.cur[newname] = in
@@ -187,12 +226,17 @@ func (m *Mem) MkdirAll(dir string, perm os.FileMode) error {
 	dir = clean(dir)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for d := dir; ; d = filepath.Dir(d) {
+	for d := dir; ; d = parentDir(d) {
 		if m.cur[d] != nil {
 			return &fs.PathError{Op: "mkdir", Path: d, Err: errors.New("not a directory")}
 		}
+		if d == parentDir(d) {
+			break
+		}
+	}
+	for d := dir; ; d = parentDir(d) {
 		m.dirs[d] = true
-		if d == filepath.Dir(d) {
+		if d == parentDir(d) {
 			return nil
 		}
 	}
@@ -204,20 +248,23 @@ func (m *Mem) ReadDir(dir string) ([]os.DirEntry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.dirs[dir] {
-		return nil, &fs.PathError{Op: "readdir", Path: dir, Err: fs.ErrNotExist}
+		if m.cur[dir] != nil {
+			return nil, &fs.PathError{Op: "readdir", Path: dir, Err: errors.New("not a directory")}
+		}
+		return nil, notExist("readdir", dir)
 	}
 	var out []os.DirEntry
 	for p, in := range m.cur {
-		if filepath.Dir(p) == dir {
+		if parentDir(p) == dir {
 			out = append(out, memEntry{name: filepath.Base(p), size: int64(len(in.data)), mtime: in.mtime})
 		}
 	}
 	for d := range m.dirs {
-		if d != dir && filepath.Dir(d) == dir {
+		if d != dir && parentDir(d) == dir {
 			out = append(out, memEntry{name: filepath.Base(d), dir: true})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name() < out[j].Name() })
+	slices.SortFunc(out, func(a, b os.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return out, nil
 }
 
@@ -232,7 +279,7 @@ func (m *Mem) Stat(name string) (os.FileInfo, error) {
 	if m.dirs[name] {
 		return memEntry{name: filepath.Base(name), dir: true}, nil
 	}
-	return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+	return nil, notExist("stat", name)
 }
 
 // SyncDir implements FS: the entries of dir become durable as they are now.
@@ -241,19 +288,29 @@ func (m *Mem) SyncDir(dir string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.dirs[dir] {
-		return &fs.PathError{Op: "syncdir", Path: dir, Err: fs.ErrNotExist}
+		return notExist("syncdir", dir)
 	}
 	for p := range m.dur {
-		if filepath.Dir(p) == dir && m.cur[p] == nil {
+		if parentDir(p) == dir && m.cur[p] == nil {
 			delete(m.dur, p)
 		}
 	}
 	for p, in := range m.cur {
-		if filepath.Dir(p) == dir {
+		if parentDir(p) == dir {
 			m.dur[p] = in
 		}
 	}
 	return nil
+}
+
+// truncateLocked sets the size of in's contents, zero-filling growth.
+func (in *inode) truncateLocked(size int) {
+	if size < len(in.data) {
+		in.data = in.data[:size]
+	} else {
+		in.data = append(in.data, make([]byte, size-len(in.data))...)
+	}
+	in.dirtyFrom = min(in.dirtyFrom, size)
 }
 
 type memEntry struct {
@@ -282,6 +339,7 @@ func (e memEntry) Mode() fs.FileMode {
 func (e memEntry) ModTime() time.Time { return e.mtime }
 func (e memEntry) Sys() any           { return nil }
 
+// memFile is a handle on an inode; its fields are guarded by fs.mu.
 type memFile struct {
 	fs       *Mem
 	in       *inode
@@ -291,9 +349,14 @@ type memFile struct {
 	closed   bool
 }
 
-func (f *memFile) check() error {
+var _ File = (*memFile)(nil)
+
+func (f *memFile) checkLocked(op string, write bool) error {
 	if f.closed {
-		return fmt.Errorf("%s: %w", f.name, fs.ErrClosed)
+		return &fs.PathError{Op: op, Path: f.name, Err: fs.ErrClosed}
+	}
+	if write && !f.writable {
+		return &fs.PathError{Op: op, Path: f.name, Err: fs.ErrPermission}
 	}
 	return nil
 }
@@ -301,7 +364,7 @@ func (f *memFile) check() error {
 func (f *memFile) Read(p []byte) (int, error) {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
-	if err := f.check(); err != nil {
+	if err := f.checkLocked("read", false); err != nil {
 		return 0, err
 	}
 	if f.pos >= int64(len(f.in.data)) {
@@ -315,11 +378,11 @@ func (f *memFile) Read(p []byte) (int, error) {
 func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
-	if err := f.check(); err != nil {
+	if err := f.checkLocked("read", false); err != nil {
 		return 0, err
 	}
 	if off < 0 {
-		return 0, fmt.Errorf("%s: negative offset", f.name)
+		return 0, &fs.PathError{Op: "read", Path: f.name, Err: errors.New("negative offset")}
 	}
 	if off >= int64(len(f.in.data)) {
 		return 0, io.EOF
@@ -334,34 +397,39 @@ func (f *memFile) ReadAt(p []byte, off int64) (int, error) {
 func (f *memFile) Write(p []byte) (int, error) {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
-	if err := f.check(); err != nil {
+	if err := f.checkLocked("write", true); err != nil {
 		return 0, err
 	}
-	if !f.writable {
-		return 0, &fs.PathError{Op: "write", Path: f.name, Err: fs.ErrPermission}
+	in := f.in
+	end := int(f.pos) + len(p)
+	if end > len(in.data) {
+		// A write past the end leaves a zero-filled hole, as on disk.
+		in.data = append(in.data, make([]byte, end-len(in.data))...)
 	}
-	end := f.pos + int64(len(p))
-	for int64(len(f.in.data)) < end {
-		f.in.data = append(f.in.data, 0)
-	}
-	copy(f.in.data[f.pos:], p)
-	f.pos = end
-	f.in.mtime = time.Now()
+	copy(in.data[f.pos:], p)
+	in.dirtyFrom = min(in.dirtyFrom, int(f.pos))
+	f.pos = int64(end)
+	in.mtime = time.Now()
 	return len(p), nil
 }
 
 func (f *memFile) Seek(offset int64, whence int) (int64, error) {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
+	if err := f.checkLocked("seek", false); err != nil {
+		return 0, err
+	}
 	switch whence {
 	case io.SeekStart:
 	case io.SeekCurrent:
 		offset += f.pos
 	case io.SeekEnd:
 		offset += int64(len(f.in.data))
+	default:
+		return 0, &fs.PathError{Op: "seek", Path: f.name, Err: fmt.Errorf("bad whence %d", whence)}
 	}
 	if offset < 0 {
-		return 0, fmt.Errorf("%s: negative seek", f.name)
+		return 0, &fs.PathError{Op: "seek", Path: f.name, Err: errors.New("negative position")}
 	}
 	f.pos = offset
 	return offset, nil
@@ -370,40 +438,47 @@ func (f *memFile) Seek(offset int64, whence int) (int64, error) {
 func (f *memFile) Close() error {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
-	if err := f.check(); err != nil {
+	if err := f.checkLocked("close", false); err != nil {
 		return err
 	}
 	f.closed = true
 	return nil
 }
 
+// Sync makes the inode's current contents the ones a crash keeps.
 func (f *memFile) Sync() error {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
-	if err := f.check(); err != nil {
+	if err := f.checkLocked("sync", false); err != nil {
 		return err
 	}
-	f.in.synced = append(f.in.synced[:0], f.in.data...)
+	in := f.in
+	from := min(in.dirtyFrom, len(in.synced), len(in.data))
+	in.synced = append(in.synced[:from], in.data[from:]...)
+	in.dirtyFrom = len(in.data)
 	return nil
 }
 
 func (f *memFile) Truncate(size int64) error {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
-	if err := f.check(); err != nil {
+	if err := f.checkLocked("truncate", true); err != nil {
 		return err
 	}
-	if size < int64(len(f.in.data)) {
-		f.in.data = f.in.data[:size]
-	} else {
-		f.in.data = append(f.in.data, make([]byte, size-int64(len(f.in.data)))...)
+	if size < 0 || size > 1<<40 {
+		return &fs.PathError{Op: "truncate", Path: f.name, Err: fs.ErrInvalid}
 	}
+	f.in.truncateLocked(int(size))
+	f.in.mtime = time.Now()
 	return nil
 }
 
 func (f *memFile) Stat() (os.FileInfo, error) {
 	f.fs.mu.Lock()
 	defer f.fs.mu.Unlock()
+	if err := f.checkLocked("stat", false); err != nil {
+		return nil, err
+	}
 	return memEntry{name: filepath.Base(f.name), size: int64(len(f.in.data)), mtime: f.in.mtime}, nil
 }
 

@@ -1,9 +1,3 @@
-// Package vfs is the small filesystem interface the storage engine reaches disk
-// through, so tests can inject I/O errors, truncate or flip bits in files and
-// simulate a crash that loses every write not yet synced.
-//
-// Default is the real operating-system filesystem. Implementations are safe for
-// concurrent use; a File is safe for concurrent ReadAt but not for concurrent Write.
 package vfs
 
 import (
