@@ -88,43 +88,13 @@ func normalizeSpec(spec *RetentionPolicySpec) error {
 // writeFileAtomic publishes data at path: tmp file, fsync, rename, fsync dir.
 func writeFileAtomic(fs vfs.FS, path string, data []byte) error {
 	tmp := path + ".tmp"
-	f, err := fs.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := vfs.WriteFile(fs, tmp, data, false); err != nil {
 		return err
 	}
 	if err := fs.Rename(tmp, path); err != nil {
 		return err
 	}
 	return fs.SyncDir(filepath.Dir(path))
-}
-
-// readFileAll reads a whole file through the vfs.
-func readFileAll(fs vfs.FS, path string) ([]byte, error) {
-	f, err := fs.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	buf := make([]byte, st.Size())
-	if _, err := f.ReadAt(buf, 0); err != nil && int64(len(buf)) != 0 {
-		return nil, err
-	}
-	return buf, nil
 }
 
 func (c *catalogState) marshal() []byte {

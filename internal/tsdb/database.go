@@ -90,7 +90,7 @@ type schemaFieldState struct {
 }
 
 func (d *database) loadSchema(fsys vfs.FS) error {
-	b, err := readFileAll(fsys, filepath.Join(d.dir, schemaFileName))
+	b, err := vfs.ReadFile(fsys, filepath.Join(d.dir, schemaFileName))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

@@ -214,7 +214,7 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 
 // loadCatalog reads the catalog and opens every database and partition.
 func (e *Engine) loadCatalog() error {
-	b, err := readFileAll(e.fs, filepath.Join(e.opts.Dir, catalogFile))
+	b, err := vfs.ReadFile(e.fs, filepath.Join(e.opts.Dir, catalogFile))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		e.mu.state = catalogState{Version: 1, NextID: 1}

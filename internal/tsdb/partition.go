@@ -96,7 +96,7 @@ func partName(seq uint64, level int, fileID uint64) string {
 // the manifest (interrupted flushes or compactions) are removed.
 func openPartition(fsys vfs.FS, rp *retentionPolicy, dir string, start int64) (*partition, error) {
 	p := &partition{rp: rp, start: start, end: start + int64(rp.partitionDuration), dir: dir, nextSeq: 1}
-	b, err := readFileAll(fsys, filepath.Join(dir, manifestName))
+	b, err := vfs.ReadFile(fsys, filepath.Join(dir, manifestName))
 	var st manifestState
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -29,7 +29,7 @@ func Verify(ctx context.Context, fsys vfs.FS, dir string, progress func(path str
 		fsys = vfs.Default
 	}
 	rep := &VerifyReport{}
-	b, err := readFileAll(fsys, filepath.Join(dir, catalogFile))
+	b, err := vfs.ReadFile(fsys, filepath.Join(dir, catalogFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return rep, nil
 	}
@@ -62,7 +62,7 @@ func Verify(ctx context.Context, fsys vfs.FS, dir string, progress func(path str
 					continue
 				}
 				pdir := filepath.Join(rpDir, de.Name())
-				mb, err := readFileAll(fsys, filepath.Join(pdir, manifestName))
+				mb, err := vfs.ReadFile(fsys, filepath.Join(pdir, manifestName))
 				if errors.Is(err, fs.ErrNotExist) {
 					continue
 				}
