@@ -1,71 +1,35 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/fieldhub/fieldhub/internal/query"
 	"github.com/influxdata/influxql"
 )
 
-// ErrStatementNotSupported is returned (possibly wrapped) by a QueryExecutor
-// for statements it does not handle, so the next executor may try.
-var ErrStatementNotSupported = errors.New("statement not supported yet")
+// ErrStatementNotSupported is query.ErrStatementNotSupported.
+var ErrStatementNotSupported = query.ErrStatementNotSupported
 
-// QueryExecutor runs one InfluxQL statement. The query engine implements it;
-// the API consults it for every statement its built-in catalog executor does
-// not handle. Implementations must be safe for concurrent use.
-type QueryExecutor interface {
-	// ExecuteStatement runs stmt and returns its result (StatementID is set by
-	// the caller). A statement-level failure is returned as an error and is
-	// reported in that statement's "error" member; ErrStatementNotSupported
-	// means "not mine".
-	ExecuteStatement(ctx context.Context, stmt influxql.Statement, ec ExecutionContext) (*Result, error)
-}
+// QueryExecutor runs one InfluxQL statement; see query.StatementExecutor.
+type QueryExecutor = query.StatementExecutor
 
-// ExecutionContext carries the request parameters a statement needs.
-type ExecutionContext struct {
-	// Database is the db parameter, the default for statements that name none.
-	Database string
-	// RetentionPolicy is the rp parameter.
-	RetentionPolicy string
-	// Epoch is the epoch parameter, normalised to h, m, s, ms, u or ns
-	// ("" = RFC3339 times; an unknown value becomes ns, like InfluxDB).
-	Epoch string
-}
+// ExecutionContext is query.ExecutionContext.
+type ExecutionContext = query.ExecutionContext
 
-// Response is the body of a /query answer, InfluxDB 1.8's shape.
-type Response struct {
-	Results []*Result `json:"results"`
-	Err     string    `json:"error,omitempty"`
-}
+// Response is the body of a /query answer.
+type Response = query.Response
 
 // Result is the outcome of one statement.
-type Result struct {
-	StatementID int        `json:"statement_id"`
-	Series      []*Row     `json:"series,omitempty"`
-	Messages    []*Message `json:"messages,omitempty"`
-	Partial     bool       `json:"partial,omitempty"`
-	Err         string     `json:"error,omitempty"`
-}
+type Result = query.Result
 
 // Row is one series of a result.
-type Row struct {
-	Name    string            `json:"name,omitempty"`
-	Tags    map[string]string `json:"tags,omitempty"`
-	Columns []string          `json:"columns"`
-	Values  [][]any           `json:"values,omitempty"`
-	Partial bool              `json:"partial,omitempty"`
-}
+type Row = query.Row
 
 // Message is an informational message attached to a result.
-type Message struct {
-	Level string `json:"level"`
-	Text  string `json:"text"`
-}
+type Message = query.Message
 
 func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {

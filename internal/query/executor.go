@@ -1,0 +1,53 @@
+package query
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/influxdata/influxql"
+)
+
+// Options configure an Executor.
+type Options struct {
+	// Storage is the engine queries read from. Required.
+	Storage Storage
+	// Now is the clock for now() and open time ranges; default time.Now.
+	Now func() time.Time
+	// MaxSelectSeries fails a SELECT that would read more series; 0 = unlimited.
+	MaxSelectSeries int
+	// MaxSelectPoints fails a SELECT that would read more points; 0 = unlimited.
+	MaxSelectPoints int64
+	// MaxSelectBuckets fails a SELECT whose GROUP BY time would create more windows; 0 = unlimited.
+	MaxSelectBuckets int
+	// Logger receives diagnostics; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Executor runs InfluxQL statements against a Storage. It is safe for concurrent use.
+type Executor struct {
+	opts Options
+	log  *slog.Logger
+}
+
+var _ StatementExecutor = (*Executor)(nil)
+
+// New returns an Executor.
+func New(opts Options) *Executor {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Executor{opts: opts, log: opts.Logger}
+}
+
+// ExecuteStatement implements StatementExecutor.
+func (e *Executor) ExecuteStatement(ctx context.Context, stmt influxql.Statement, ec ExecutionContext) (*Result, error) {
+	switch s := stmt.(type) {
+	case *influxql.SelectStatement:
+		return e.executeSelect(ctx, s, ec)
+	}
+	return e.executeMeta(ctx, stmt, ec)
+}
