@@ -61,10 +61,26 @@ type TransformOptions struct {
 	Interval int64
 	// Descending is true for ORDER BY time DESC (points then arrive newest first).
 	Descending bool
+	// In is the input's type when known; NewTransformer then rejects a type
+	// the function does not take (difference() of a string). Unknown (the
+	// zero value) takes the type of the first non-null point.
+	In influxql.DataType
 }
 
 // Transformer maps a whole series (in the query's time order) to its output.
 // Null points (Type Unknown) are skipped the way InfluxDB 1.x skips them.
 type Transformer interface {
 	Process(in []Point) []Point
+}
+
+// Lookahead is implemented by reducers whose output for a window depends on
+// the first point after it: integral() closes a window's area up to its end
+// by interpolating between the window's last point and the next point of
+// the series, as InfluxDB 1.8 does. Before Emit(start, end), the executor
+// passes that next point (the first non-null point at or after end, even
+// when it lies windows later) with SetNext; a window emitted without it
+// (the last window of the series) ends its area at its last point.
+type Lookahead interface {
+	Reducer
+	SetNext(p Point)
 }
