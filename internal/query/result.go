@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/influxdata/influxql"
 )
@@ -48,6 +49,9 @@ type Result struct {
 	Messages    []*Message `json:"messages,omitempty"`
 	Partial     bool       `json:"partial,omitempty"`
 	Err         string     `json:"error,omitempty"`
+	// Location is the statement's tz() zone: RFC3339 times are rendered in
+	// it (nil: UTC). It is not part of the JSON.
+	Location *time.Location `json:"-"`
 }
 
 // Row is one series of a result. When Columns[0] is "time", Values[i][0] is
