@@ -33,6 +33,17 @@ func (e *Engine) DeleteSeries(ctx context.Context, db, measurement string, expr 
 	if err := e.Flush(ctx); err != nil {
 		return 0, fmt.Errorf("flush before delete: %w", err)
 	}
+	affected, err := e.tombstoneSeries(d, ids, tmin, tmax)
+	if err != nil {
+		return 0, err
+	}
+	return int(affected.GetCardinality()), nil
+}
+
+// tombstoneSeries adds tombstones for the series of ids within [tmin, tmax] to
+// every partition of d that overlaps the range and holds any of them, and
+// returns the series that had data there. The caller flushed the head first.
+func (e *Engine) tombstoneSeries(d *database, ids *roaring.Bitmap, tmin, tmax int64) (*roaring.Bitmap, error) {
 	series := make([]uint64, 0, ids.GetCardinality())
 	it := ids.Iterator()
 	for it.HasNext() {
@@ -54,13 +65,13 @@ func (e *Engine) DeleteSeries(ctx context.Context, db, measurement string, expr 
 		for _, p := range parts {
 			n, err := e.addTombstone(p, ids, tmin, tmax)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
 			affected.Or(n)
 		}
 		rp.lvcInvalidate(series)
 	}
-	return int(affected.GetCardinality()), nil
+	return affected, nil
 }
 
 // addTombstone records a tombstone in p for the series of ids that p holds.

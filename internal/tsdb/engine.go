@@ -231,7 +231,7 @@ func (e *Engine) loadCatalog() error {
 		if err := d.loadSchema(e.fs); err != nil {
 			return err
 		}
-		if err := d.series.loadSeriesFile(e.fs, filepath.Join(d.dir, seriesFileName), d.schema); err != nil {
+		if err := e.loadSeriesIndex(d); err != nil {
 			return err
 		}
 		for _, rs := range ds.Policies {

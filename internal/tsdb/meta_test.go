@@ -1,0 +1,292 @@
+package tsdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/fieldhub/fieldhub/internal/model"
+	"github.com/fieldhub/fieldhub/internal/vfs"
+	"github.com/google/go-cmp/cmp"
+)
+
+const (
+	anyTime = math.MinInt64
+	endTime = math.MaxInt64
+	hour    = int64(time.Hour)
+)
+
+// metaFixture writes cpu and mem series in two one-hour partitions:
+// [0, 1h) and [2h, 3h).
+func metaFixture(t *testing.T, fs vfs.FS) *Engine {
+	t.Helper()
+	e := openTest(t, fs)
+	ctx := context.Background()
+	if err := e.CreateDatabase(ctx, "db", &RetentionPolicySpec{Name: "autogen", PartitionDuration: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	write(t, e, "db",
+		pt("cpu", []string{"host", "a", "region", "eu"}, 1, "v", 1.0),
+		pt("cpu", []string{"host", "b", "region", "us"}, 2, "v", 2.0),
+		pt("cpu", []string{"host", "c d", "zone", "z,1"}, 2*hour, "v", 3.0, "n", int64(1)),
+		pt("mem", []string{"host", "a"}, 2*hour+1, "free", int64(5)),
+	)
+	return e
+}
+
+func TestMetaReads(t *testing.T) {
+	ctx := context.Background()
+	for _, flushed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("flushed=%v", flushed), func(t *testing.T) {
+			e := metaFixture(t, vfs.NewMem())
+			defer e.Close()
+			if flushed {
+				if err := e.Flush(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			eq := func(k, v string) *TagExpr { return &TagExpr{Op: TagEq, Key: k, Value: v} }
+
+			names, err := e.MeasurementNames(ctx, "db", nil, anyTime, endTime)
+			check(t, "measurements", []string{"cpu", "mem"}, names, err)
+			names, err = e.MeasurementNames(ctx, "db", eq("region", "us"), anyTime, endTime)
+			check(t, "measurements region=us", []string{"cpu"}, names, err)
+			names, err = e.MeasurementNames(ctx, "db", nil, 2*hour, endTime)
+			check(t, "measurements after 2h", []string{"cpu", "mem"}, names, err)
+			names, err = e.MeasurementNames(ctx, "db", eq("region", "eu"), 2*hour, endTime)
+			check(t, "measurements region=eu after 2h", []string{}, names, err)
+
+			keys, err := e.TagKeys(ctx, "db", []string{"cpu", "mem", "nope"}, nil, anyTime, endTime)
+			check(t, "tag keys", [][]string{{"host", "region", "zone"}, {"host"}, nil}, keys, err)
+			keys, err = e.TagKeys(ctx, "db", []string{"cpu"}, nil, anyTime, hour-1)
+			check(t, "tag keys first hour", [][]string{{"host", "region"}}, keys, err)
+
+			all := func(string) bool { return true }
+			vals, err := e.TagValues(ctx, "db", []string{"cpu", "mem"}, all, nil, anyTime, endTime)
+			check(t, "tag values", [][]TagValue{
+				{{"host", "a"}, {"host", "b"}, {"host", "c d"}, {"region", "eu"}, {"region", "us"}, {"zone", "z,1"}},
+				{{"host", "a"}},
+			}, vals, err)
+			vals, err = e.TagValues(ctx, "db", []string{"cpu"}, func(k string) bool { return k == "host" },
+				&TagExpr{Op: TagRegex, Key: "region", Regex: regexp.MustCompile("^(eu|us)$")}, anyTime, endTime)
+			check(t, "tag values host where region", [][]TagValue{{{"host", "a"}, {"host", "b"}}}, vals, err)
+
+			series, err := e.SeriesKeys(ctx, "db", []string{"cpu", "mem"}, nil, anyTime, endTime)
+			check(t, "series", [][]string{
+				{`cpu,host=a,region=eu`, `cpu,host=b,region=us`, `cpu,host=c\ d,zone=z\,1`},
+				{"mem,host=a"},
+			}, series, err)
+			series, err = e.SeriesKeys(ctx, "db", []string{"cpu"}, &TagExpr{Op: TagNotEq, Key: "host", Value: "a"}, 2*hour, endTime)
+			check(t, "series bounded", [][]string{{`cpu,host=c\ d,zone=z\,1`}}, series, err)
+
+			n, err := e.SeriesCardinality(ctx, "db", []string{"cpu", "mem"}, nil, anyTime, endTime)
+			check(t, "cardinality", []int{3, 1}, n, err)
+
+			if _, err := e.TagKeys(ctx, "nodb", []string{"cpu"}, nil, anyTime, endTime); !errors.Is(err, ErrDatabaseNotFound) {
+				t.Fatalf("unknown db: %v", err)
+			}
+		})
+	}
+}
+
+func check[T any](t *testing.T, what string, want, got T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("%s (-want +got)\n%s", what, d)
+	}
+}
+
+// TestDropSeriesIsDurable drops series in several states (head, parts) and
+// checks the index and the data after a clean restart and after a crash.
+func TestDropSeriesIsDurable(t *testing.T) {
+	ctx := context.Background()
+	for _, restart := range []string{"close", "crash"} {
+		t.Run("restart="+restart, func(t *testing.T) {
+			mem := vfs.NewMem()
+			e := metaFixture(t, mem)
+			if err := e.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// More data for host=b in the head, then drop it.
+			write(t, e, "db", pt("cpu", []string{"host", "b", "region", "us"}, 3, "v", 9.0))
+			if err := e.DropSeries(ctx, "db", []string{"cpu"}, &TagExpr{Op: TagEq, Key: "host", Value: "b"}); err != nil {
+				t.Fatal(err)
+			}
+			// Writes after the drop (unflushed) recreate the key with a new id.
+			write(t, e, "db", pt("cpu", []string{"host", "b", "region", "us"}, 10, "v", 10.0))
+			write(t, e, "db", pt("cpu", []string{"host", "a", "region", "eu"}, 11, "v", 11.0))
+			want := dumpT{
+				"cpu,host=a,region=eu":  {1: {"v": 1.0}, 11: {"v": 11.0}},
+				"cpu,host=b,region=us":  {10: {"v": 10.0}},
+				"cpu,host=c d,zone=z,1": {2 * hour: {"v": 3.0, "n": int64(1)}},
+			}
+			checkState := func(e *Engine, stage string) {
+				t.Helper()
+				if d := cmp.Diff(want, dump(t, e, "db", "cpu")); d != "" {
+					t.Fatalf("%s: data (-want +got)\n%s", stage, d)
+				}
+				vals, err := e.TagValues(ctx, "db", []string{"cpu"}, func(k string) bool { return k == "host" }, nil, anyTime, endTime)
+				check(t, stage+": hosts", [][]TagValue{{{"host", "a"}, {"host", "b"}, {"host", "c d"}}}, vals, err)
+			}
+			checkState(e, "live")
+
+			var fs2 vfs.FS = mem
+			if restart == "crash" {
+				fs2 = mem.CrashClone()
+			}
+			if restart == "close" {
+				if err := e.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e2 := openTest(t, fs2)
+			checkState(e2, "reopened")
+			// Drop host=b again (the new series) and check once more after a restart.
+			if err := e2.DropSeries(ctx, "db", []string{"cpu"}, &TagExpr{Op: TagEq, Key: "host", Value: "b"}); err != nil {
+				t.Fatal(err)
+			}
+			delete(want, "cpu,host=b,region=us")
+			if err := e2.Close(); err != nil {
+				t.Fatal(err)
+			}
+			e3 := openTest(t, fs2)
+			defer e3.Close()
+			if d := cmp.Diff(want, dump(t, e3, "db", "cpu")); d != "" {
+				t.Fatalf("second drop: (-want +got)\n%s", d)
+			}
+			if err := e3.Compact(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(want, dump(t, e3, "db", "cpu")); d != "" {
+				t.Fatalf("compacted: (-want +got)\n%s", d)
+			}
+			if e != nil && restart == "crash" {
+				e.Close()
+			}
+		})
+	}
+}
+
+func TestDropMeasurementForgetsFieldTypes(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	e := metaFixture(t, mem)
+	if err := e.DropMeasurement(ctx, "db", "cpu"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DropMeasurement(ctx, "db", "nope"); err != nil {
+		t.Fatalf("missing measurement: %v", err)
+	}
+	names, err := e.MeasurementNames(ctx, "db", nil, anyTime, endTime)
+	check(t, "measurements", []string{"mem"}, names, err)
+	// v was a float; now it may be a string.
+	write(t, e, "db", pt("cpu", []string{"host", "x"}, 5, "v", "text"))
+	crashed := mem.CrashClone()
+	e.Close()
+	for _, fs := range []vfs.FS{mem, crashed} {
+		e2 := openTest(t, fs)
+		fields, err := e2.Fields("db", "cpu")
+		check(t, "fields", []FieldInfo{{Name: "v", Type: model.String}}, fields, err)
+		if d := cmp.Diff(dumpT{"cpu,host=x": {5: {"v": "text"}}}, dump(t, e2, "db", "cpu")); d != "" {
+			t.Fatalf("data (-want +got)\n%s", d)
+		}
+		names, err := e2.MeasurementNames(ctx, "db", nil, anyTime, endTime)
+		check(t, "measurements", []string{"cpu", "mem"}, names, err)
+		e2.Close()
+	}
+}
+
+func TestDropMeasurementCrashBeforeRewrite(t *testing.T) {
+	// A measurement dropped and not written again stays gone, field types
+	// included, after a crash.
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	e := metaFixture(t, mem)
+	if err := e.DropMeasurement(ctx, "db", "mem"); err != nil {
+		t.Fatal(err)
+	}
+	e2 := openTest(t, mem.CrashClone())
+	defer e2.Close()
+	e.Close()
+	fields, err := e2.Fields("db", "mem")
+	check(t, "fields", []FieldInfo(nil), fields, err)
+	write(t, e2, "db", pt("mem", []string{"host", "a"}, 7, "free", 1.5))
+	names, err := e2.MeasurementNames(ctx, "db", nil, anyTime, endTime)
+	check(t, "measurements", []string{"cpu", "mem"}, names, err)
+}
+
+func TestDeleteRangeDropsEmptiedSeries(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	e := metaFixture(t, mem)
+	// Delete the first hour of cpu: host=a and host=b have no data left.
+	if err := e.DeleteRange(ctx, "db", []string{"cpu"}, nil, anyTime, hour-1); err != nil {
+		t.Fatal(err)
+	}
+	series, err := e.SeriesKeys(ctx, "db", []string{"cpu"}, nil, anyTime, endTime)
+	check(t, "series", [][]string{{`cpu,host=c\ d,zone=z\,1`}}, series, err)
+	// A partial delete keeps the series.
+	write(t, e, "db", pt("mem", []string{"host", "a"}, 2*hour+5, "free", int64(6)))
+	if err := e.DeleteRange(ctx, "db", []string{"mem"}, nil, 2*hour, 2*hour+1); err != nil {
+		t.Fatal(err)
+	}
+	series, err = e.SeriesKeys(ctx, "db", []string{"mem"}, nil, anyTime, endTime)
+	check(t, "mem series", [][]string{{"mem,host=a"}}, series, err)
+	e.Close()
+	e2 := openTest(t, mem)
+	defer e2.Close()
+	names, err := e2.MeasurementNames(ctx, "db", nil, anyTime, endTime)
+	check(t, "measurements", []string{"cpu", "mem"}, names, err)
+	vals, err := e2.TagValues(ctx, "db", []string{"cpu"}, func(string) bool { return true }, nil, anyTime, endTime)
+	check(t, "tag values", [][]TagValue{{{"host", "c d"}, {"zone", "z,1"}}}, vals, err)
+	if d := cmp.Diff(dumpT{"mem,host=a": {2*hour + 5: {"free": int64(6)}}}, dump(t, e2, "db", "mem")); d != "" {
+		t.Fatalf("mem (-want +got)\n%s", d)
+	}
+}
+
+func TestDropFileTornTail(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	e := metaFixture(t, mem)
+	if err := e.DropSeries(ctx, "db", []string{"cpu"}, &TagExpr{Op: TagEq, Key: "host", Value: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	path := filepath.Join("/data", "db-1", dropFileName)
+	b, err := vfs.ReadFile(mem, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A torn second record: its length says more than is there.
+	if err := vfs.WriteFile(mem, path, append(b, 0x7f, 1, 2), true); err != nil {
+		t.Fatal(err)
+	}
+	e2 := openTest(t, mem)
+	series, err := e2.SeriesKeys(ctx, "db", []string{"cpu"}, nil, anyTime, endTime)
+	check(t, "series", [][]string{{`cpu,host=b,region=us`, `cpu,host=c\ d,zone=z\,1`}}, series, err)
+	if err := e2.DropSeries(ctx, "db", []string{"cpu"}, &TagExpr{Op: TagEq, Key: "host", Value: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	e2.Close()
+	e3 := openTest(t, mem)
+	defer e3.Close()
+	series, err = e3.SeriesKeys(ctx, "db", []string{"cpu"}, nil, anyTime, endTime)
+	check(t, "series after second drop", [][]string{{`cpu,host=c\ d,zone=z\,1`}}, series, err)
+
+	// A flipped bit inside a complete record is corruption.
+	b, _ = vfs.ReadFile(mem, path)
+	b[3] ^= 0xff
+	vfs.WriteFile(mem, path, b, true)
+	e3.Close()
+	if _, err := Open(ctx, Options{Dir: "/data", FS: mem}); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("corrupt drop file: %v", err)
+	}
+}
