@@ -38,7 +38,7 @@ type ExecutionContext struct {
 
 // Response is the body of a /query answer, InfluxDB 1.8's shape.
 type Response struct {
-	Results []*Result `json:"results"`
+	Results []*Result `json:"results,omitempty"`
 	Err     string    `json:"error,omitempty"`
 }
 

@@ -228,8 +228,16 @@ func (p *selectPlan) classify() error {
 	for _, a := range p.aux {
 		hasAux = hasAux || a
 	}
+	for _, f := range p.stmt.Fields {
+		if c, ok := f.Expr.(*influxql.Call); ok && c.Name == "distinct" && (len(p.stmt.Fields) > 1 || hasAux) {
+			return errors.New("aggregate function distinct() cannot be combined with other functions or fields")
+		}
+	}
 	single := selectors == 1 && others == 0
 	if hasAux && !single {
+		if others == 0 {
+			return errors.New("mixing multiple selector functions with tags or fields is not supported")
+		}
 		return errors.New("mixing aggregate and non-aggregate queries is not supported")
 	}
 	p.selectorTime = single && p.interval == 0
@@ -322,7 +330,7 @@ func (p *selectPlan) runMeasurement(ctx context.Context, m *influxql.Measurement
 	}
 	series, err := p.e.opts.Storage.SelectSeries(ctx, m.Database, m.RetentionPolicy, m.Name, te, p.tmin, p.tmax)
 	if err != nil {
-		return nil, dbNotFound(err, m.Database)
+		return nil, rpNotFound(err, m.Database, m.RetentionPolicy)
 	}
 	if len(series) == 0 {
 		return nil, nil

@@ -19,7 +19,13 @@ func (e *Executor) expandSources(sources influxql.Sources, ec ExecutionContext) 
 	for _, src := range sources {
 		switch s := src.(type) {
 		case *influxql.SubQuery:
-			out = append(out, s)
+			inner := s.Statement.Clone()
+			srcs, err := e.expandSources(inner.Sources, ec)
+			if err != nil {
+				return nil, err
+			}
+			inner.Sources = srcs
+			out = append(out, &influxql.SubQuery{Statement: inner})
 		case *influxql.Measurement:
 			db, rp := s.Database, s.RetentionPolicy
 			if db == "" {
@@ -71,12 +77,20 @@ func (e *Executor) defaultPolicy(db string) (string, error) {
 	return "", fmt.Errorf("database not found: %s", db)
 }
 
-// dbNotFound rewrites a missing-database error in InfluxDB's words.
+// dbNotFound rewrites a missing database or policy error in InfluxDB's words.
 func dbNotFound(err error, db string) error {
 	if errors.Is(err, tsdb.ErrDatabaseNotFound) {
 		return fmt.Errorf("database not found: %s", db)
 	}
 	return err
+}
+
+// rpNotFound rewrites a storage lookup error of db/rp in InfluxDB's words.
+func rpNotFound(err error, db, rp string) error {
+	if errors.Is(err, tsdb.ErrRetentionPolicyNotFound) {
+		return fmt.Errorf("retention policy not found: %s", rp)
+	}
+	return dbNotFound(err, db)
 }
 
 // dataType converts a storage field type to InfluxQL's.
@@ -139,7 +153,7 @@ func (fm *fieldMapper) schema(m *influxql.Measurement, withTags bool) (*measurem
 	if withTags && sc.tagKeys == nil {
 		series, err := fm.e.opts.Storage.SelectSeries(fm.ctx, m.Database, m.RetentionPolicy, m.Name, nil, fm.tmin, fm.tmax)
 		if err != nil {
-			return nil, dbNotFound(err, m.Database)
+			return nil, rpNotFound(err, m.Database, m.RetentionPolicy)
 		}
 		set := map[string]struct{}{}
 		for _, s := range series {
