@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/fieldhub/fieldhub/internal/tsdb"
+	"github.com/influxdata/influxql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -52,6 +54,16 @@ type Options struct {
 	Query QueryExecutor
 	// Now is the clock for points without a timestamp; default time.Now.
 	Now func() time.Time
+	// QueryTimeout stops a /query request that runs longer, with InfluxDB's
+	// "query-timeout limit exceeded"; 0 means no limit.
+	QueryTimeout time.Duration
+	// MaxConcurrentQueries refuses a /query request while this many run, with
+	// InfluxDB's "max-concurrent-queries limit exceeded(N, M)"; 0 means no
+	// limit. Requests made only of SHOW QUERIES and KILL QUERY are exempt.
+	MaxConcurrentQueries int
+	// LogQueriesAfter logs a /query request still running after this long
+	// (Warn "slow query", passwords redacted); 0 disables it.
+	LogQueriesAfter time.Duration
 }
 
 // API serves the HTTP endpoints. It is an http.Handler and safe for concurrent use.
@@ -61,6 +73,7 @@ type API struct {
 	log      *slog.Logger
 	metrics  *metrics
 	exec     QueryExecutor
+	queries  *queryManager
 	promh    http.Handler
 	ridSeed  [8]byte
 	ridCount atomic.Uint64
@@ -99,7 +112,11 @@ func New(opts Options) (*API, error) {
 	if opts.Registry != nil {
 		a.promh = promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{Registry: opts.Registry})
 	}
-	a.exec = &catalogExecutor{engine: opts.Engine, next: opts.Query}
+	if opts.QueryTimeout < 0 || opts.MaxConcurrentQueries < 0 || opts.LogQueriesAfter < 0 {
+		return nil, errors.New("httpapi: query limits must not be negative")
+	}
+	a.queries = newQueryManager(opts, opts.Logger)
+	a.exec = &catalogExecutor{engine: opts.Engine, queries: a.queries, next: opts.Query}
 	if _, err := rand.Read(a.ridSeed[:]); err != nil {
 		return nil, err
 	}
@@ -265,16 +282,42 @@ func clientRequestID(r *http.Request) string {
 	return rid
 }
 
-// redactQuery hides the p (password) parameter of a raw query string for the
-// access log. The common case, no "p=" at all, returns raw unchanged.
+// redactQuery hides secrets in a raw query string for the access log: the
+// p (password) parameter, passwords inside q (CREATE USER ... WITH PASSWORD,
+// SET PASSWORD, redacted by influxql.Sanitize as InfluxDB does), and the
+// bound params of a q that mentions a password. The common case, no p= and
+// no q=, returns raw unchanged.
 func redactQuery(raw string) string {
-	if !strings.Contains(raw, "p=") {
+	if !strings.Contains(raw, "p=") && !strings.Contains(raw, "q=") {
 		return raw
 	}
 	parts := strings.Split(raw, "&")
+	password := false
 	for i, kv := range parts {
-		if strings.HasPrefix(kv, "p=") {
+		k, v, _ := strings.Cut(kv, "=")
+		if uk, err := url.QueryUnescape(k); err == nil {
+			k = uk
+		}
+		switch k {
+		case "p":
 			parts[i] = "p=REDACTED"
+		case "q":
+			q, err := url.QueryUnescape(v)
+			if err != nil {
+				parts[i] = "q=REDACTED" // cannot tell what is in it
+				continue
+			}
+			if s := influxql.Sanitize(q); s != q {
+				parts[i] = "q=" + url.QueryEscape(s)
+			}
+			password = password || strings.Contains(strings.ToLower(q), "password")
+		}
+	}
+	if password {
+		for i, kv := range parts {
+			if strings.HasPrefix(kv, "params=") {
+				parts[i] = "params=REDACTED"
+			}
 		}
 	}
 	return strings.Join(parts, "&")
@@ -336,8 +379,28 @@ const maxErrorHeader = 1024
 // X-Influxdb-Error header, and a Basic challenge on 401 so browsers and
 // clients know credentials are wanted.
 func (a *API) httpError(w http.ResponseWriter, status int, msg string) {
-	h := w.Header()
-	h["Content-Type"] = a.hdrJSON
+	a.errorHeaders(w.Header(), status, msg)
+	w.Header()["Content-Type"] = a.hdrJSON
+	w.WriteHeader(status)
+	w.Write(errorBody(msg, false))
+}
+
+// queryError is httpError in the format the /query request asked for:
+// pretty JSON, or CSV ("error" then the message), as InfluxDB answers.
+func (a *API) queryError(w http.ResponseWriter, f responseFormat, status int, msg string) {
+	a.errorHeaders(w.Header(), status, msg)
+	w.Header()["Content-Type"] = f.contentType()
+	w.WriteHeader(status)
+	switch f := f.(type) {
+	case *jsonFormat:
+		w.Write(errorBody(msg, f.pretty))
+	default:
+		f.writeResponse(w, &Response{Err: msg})
+	}
+}
+
+// errorHeaders sets X-Influxdb-Error (capped) and, on 401, the Basic challenge.
+func (a *API) errorHeaders(h http.Header, status int, msg string) {
 	hv := msg
 	if len(hv) > maxErrorHeader {
 		hv = strings.ToValidUTF8(hv[:maxErrorHeader], "")
@@ -346,12 +409,20 @@ func (a *API) httpError(w http.ResponseWriter, status int, msg string) {
 	if status == http.StatusUnauthorized {
 		h.Set("WWW-Authenticate", `Basic realm="InfluxDB"`)
 	}
-	w.WriteHeader(status)
-	b, _ := json.Marshal(struct {
+}
+
+// errorBody is {"error":"msg"} and a newline.
+func errorBody(msg string, pretty bool) []byte {
+	v := struct {
 		Error string `json:"error"`
-	}{msg})
-	b = append(b, '\n')
-	w.Write(b)
+	}{msg}
+	var b []byte
+	if pretty {
+		b, _ = json.MarshalIndent(v, "", "    ")
+	} else {
+		b, _ = json.Marshal(v)
+	}
+	return append(b, '\n')
 }
 
 func (a *API) methodNotAllowed(w http.ResponseWriter, allow string) {

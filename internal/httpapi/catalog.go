@@ -10,11 +10,13 @@ import (
 	"github.com/influxdata/influxql"
 )
 
-// catalogExecutor runs the statements that manage databases and retention
-// policies directly against the engine and passes everything else to next.
+// catalogExecutor runs the statements that manage databases, retention
+// policies and running queries (SHOW QUERIES, KILL QUERY) directly and passes
+// everything else to next. It is the front of the executor chain.
 type catalogExecutor struct {
-	engine *tsdb.Engine
-	next   QueryExecutor // nil: nothing else is supported
+	engine  *tsdb.Engine
+	queries *queryManager
+	next    QueryExecutor // nil: nothing else is supported
 }
 
 var _ QueryExecutor = (*catalogExecutor)(nil)
@@ -72,6 +74,12 @@ func (c *catalogExecutor) ExecuteStatement(ctx context.Context, stmt influxql.St
 			row.Values = append(row.Values, []any{rp.Name, formatDuration(rp.Duration), formatDuration(rp.PartitionDuration), rp.ReplicaN, rp.Default})
 		}
 		return &Result{Series: []*Row{row}}, nil
+	case *influxql.ShowQueriesStatement:
+		return c.queries.showQueries(), nil
+	case *influxql.KillQueryStatement:
+		// ON "host" names a node of an InfluxDB Enterprise cluster; a hub is
+		// one node, so the host is ignored as InfluxDB OSS does.
+		return &Result{}, c.queries.kill(s.QueryID)
 	}
 	if c.next != nil {
 		res, err := c.next.ExecuteStatement(ctx, stmt, ec)

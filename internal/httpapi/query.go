@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/fieldhub/fieldhub/internal/query"
@@ -31,19 +34,23 @@ type Row = query.Row
 // Message is an informational message attached to a result.
 type Message = query.Message
 
+// DefaultChunkSize is the number of values per message of a chunked /query
+// answer when chunk_size is missing or not a positive integer (InfluxDB's).
+const DefaultChunkSize = 10000
+
 func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		a.methodNotAllowed(w, "GET, POST")
 		return
 	}
+	format := negotiateFormat(r)
 	// FormValue reads the URL and, for POST forms, the body (capped at 10 MB by net/http).
 	qs := r.FormValue("q")
 	if strings.TrimSpace(qs) == "" {
-		a.httpError(w, http.StatusBadRequest, `missing required parameter "q"`)
+		a.queryError(w, format, http.StatusBadRequest, `missing required parameter "q"`)
 		return
 	}
 	ec := ExecutionContext{Database: r.FormValue("db"), RetentionPolicy: r.FormValue("rp"), Epoch: r.FormValue("epoch")}
-	pretty := r.FormValue("pretty") == "true"
 	switch ec.Epoch {
 	case "", "h", "m", "s", "ms", "u", "ns":
 	case "us", "µ":
@@ -57,14 +64,14 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 	if raw := r.FormValue("params"); raw != "" {
 		params, err := parseBindParams(raw)
 		if err != nil {
-			a.httpError(w, http.StatusBadRequest, err.Error())
+			a.queryError(w, format, http.StatusBadRequest, err.Error())
 			return
 		}
 		parser.SetParams(params)
 	}
 	q, err := parser.ParseQuery()
 	if err != nil {
-		a.httpError(w, http.StatusBadRequest, "error parsing query: "+err.Error())
+		a.queryError(w, format, http.StatusBadRequest, "error parsing query: "+err.Error())
 		return
 	}
 	if r.Method == http.MethodGet {
@@ -73,7 +80,7 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 		for _, stmt := range q.Statements {
 			if !readOnly(stmt) {
 				w.Header().Set("Allow", "POST")
-				a.httpError(w, http.StatusMethodNotAllowed,
+				a.queryError(w, format, http.StatusMethodNotAllowed,
 					fmt.Sprintf("%s requires POST; GET only runs SELECT and SHOW statements", statementKind(stmt)))
 				return
 			}
@@ -84,30 +91,122 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 		if readOnly(stmt) {
 			action = ActionRead
 		}
-		if !a.authorize(w, r, action, statementDatabase(stmt, ec.Database)) {
+		if err := a.opts.Authorizer.Authorize(r, action, statementDatabase(stmt, ec.Database)); err != nil {
+			status := http.StatusUnauthorized
+			if errors.Is(err, ErrForbidden) {
+				status = http.StatusForbidden
+			}
+			a.queryError(w, format, status, err.Error())
 			return
 		}
 	}
-	resp := Response{Results: make([]*Result, 0, len(q.Statements))}
+	out := &resultWriter{w: w, format: format}
+	if r.FormValue("chunked") == "true" {
+		out.chunkSize = DefaultChunkSize
+		if n, err := strconv.Atoi(r.FormValue("chunk_size")); err == nil && n > 0 {
+			out.chunkSize = n
+		}
+	}
+	ctx, rq, err := a.queries.attach(r.Context(), q, ec.Database)
+	if err != nil {
+		// Refused before running, InfluxDB-style: one result carrying the error.
+		out.add(&Result{Err: err.Error()})
+		out.finish()
+		return
+	}
+	defer a.queries.detach(rq)
 	failed := false
 	for i, stmt := range q.Statements {
-		if failed {
+		if failed || out.err != nil {
 			// Like InfluxDB: after a failed statement the rest are not run.
-			resp.Results = append(resp.Results, &Result{StatementID: i, Err: "not executed"})
+			out.add(&Result{StatementID: i, Err: "not executed"})
 			continue
 		}
-		res, err := a.exec.ExecuteStatement(r.Context(), stmt, ec)
-		if res == nil {
+		res, err := a.execStatement(ctx, stmt, ec)
+		if err != nil {
+			if errors.Is(err, ErrQueryTimeout) {
+				a.log.Warn("query timed out", "qid", rq.id, "query", rq.text, "database", rq.database,
+					"timeout", a.queries.timeout.String())
+			}
+			// As in InfluxDB, a failed statement's result is only its error.
+			res, failed = &Result{Err: err.Error()}, true
+		} else if res == nil {
 			res = &Result{}
 		}
 		res.StatementID = i
-		if err != nil {
-			res.Err = err.Error()
-			failed = true
-		}
-		resp.Results = append(resp.Results, res)
+		renderTimes(res, ec.Epoch, out.csv())
+		out.add(res)
 	}
-	a.writeJSON(w, http.StatusOK, &resp, pretty)
+	out.finish()
+}
+
+// execStatement runs one statement under the query's context. When the
+// context ends (KILL QUERY, the timeout, the client leaving), the statement's
+// error is the reason rather than whatever the executor made of it.
+func (a *API) execStatement(ctx context.Context, stmt influxql.Statement, ec ExecutionContext) (*Result, error) {
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	res, err := a.exec.ExecuteStatement(ctx, stmt, ec)
+	if err != nil && ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	return res, err
+}
+
+// resultWriter sends statement results in the request's format: collected
+// into one response, or, when chunkSize > 0, streamed as InfluxDB 1.8's
+// chunks (one JSON object or CSV block per message, flushed as each
+// statement finishes).
+type resultWriter struct {
+	w         http.ResponseWriter
+	format    responseFormat
+	chunkSize int // 0: not chunked
+	resp      Response
+	started   bool
+	err       error // first write error; nothing more is written after it
+}
+
+func (o *resultWriter) csv() bool {
+	_, ok := o.format.(*csvFormat)
+	return ok
+}
+
+// add sends (chunked) or keeps res.
+func (o *resultWriter) add(res *Result) {
+	if o.chunkSize == 0 {
+		o.resp.Results = append(o.resp.Results, res)
+		return
+	}
+	o.start()
+	for _, msg := range chunkResult(res, o.chunkSize) {
+		if o.err != nil {
+			return
+		}
+		o.err = o.format.writeResponse(o.w, &Response{Results: []*Result{msg}})
+	}
+	if o.err == nil {
+		// A writer that cannot flush just buffers; the error is not worth acting on.
+		_ = http.NewResponseController(o.w).Flush()
+	}
+}
+
+// finish writes the collected response when not chunked.
+func (o *resultWriter) finish() {
+	if o.chunkSize > 0 {
+		return
+	}
+	o.start()
+	o.err = o.format.writeResponse(o.w, &o.resp)
+}
+
+func (o *resultWriter) start() {
+	if o.started {
+		return
+	}
+	o.started = true
+	o.w.Header()["Content-Type"] = o.format.contentType()
+	o.w.WriteHeader(http.StatusOK)
 }
 
 // parseBindParams decodes the params form value, a JSON object of bound
