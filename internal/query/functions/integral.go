@@ -17,13 +17,19 @@ type integralReducer struct {
 	in   influxql.DataType
 	unit float64
 
-	prev    struct{ t int64; v float64 }
+	prev struct {
+		t int64
+		v float64
+	}
 	hasPrev bool    // prev holds the series' latest point so far
 	prevEnd int64   // end of the window prev was emitted in; valid when carried
 	carried bool    // prev belongs to an earlier, already emitted window
 	sum     float64 // area of the current window so far
 	n       int     // points added to the current window
-	next    struct{ t int64; v float64 }
+	next    struct {
+		t int64
+		v float64
+	}
 	hasNext bool
 }
 
