@@ -211,7 +211,7 @@ func TestAggregateEdgeCases(t *testing.T) {
 	samePoints(t, "sum wraps", reduce(t, "sum(x)", influxql.Integer, 0, 10, []Point{ip(1, math.MaxInt64), ip(2, 1)}), []Point{ip(0, math.MinInt64)})
 	samePoints(t, "sum unsigned wraps", reduce(t, "sum(x)", influxql.Unsigned, 0, 10, []Point{up(1, math.MaxUint64), up(2, 2)}), []Point{up(0, 1)})
 	samePoints(t, "mean no overflow", reduce(t, "mean(x)", influxql.Integer, 0, 10, []Point{ip(1, math.MaxInt64), ip(2, math.MaxInt64)}), []Point{fp(0, math.MaxInt64)})
-	samePoints(t, "mean exact ints", reduce(t, "mean(x)", influxql.Integer, 0, 10, []Point{ip(1, 1 << 60), ip(2, 1), ip(3, -(1 << 60))}), []Point{fp(0, 1.0/3)})
+	samePoints(t, "mean exact ints", reduce(t, "mean(x)", influxql.Integer, 0, 10, []Point{ip(1, 1<<60), ip(2, 1), ip(3, -(1 << 60))}), []Point{fp(0, 1.0/3)})
 	samePoints(t, "mean unsigned", reduce(t, "mean(x)", influxql.Unsigned, 0, 10, []Point{up(1, math.MaxUint64), up(2, math.MaxUint64)}), []Point{fp(0, math.MaxUint64)})
 	samePoints(t, "median ints", reduce(t, "median(x)", influxql.Integer, 0, 10, []Point{ip(1, 4), ip(2, 1), ip(3, 2), ip(4, 9)}), []Point{fp(0, 3)})
 	samePoints(t, "spread ints", reduce(t, "spread(x)", influxql.Integer, 0, 10, []Point{ip(1, 4), ip(2, -1)}), []Point{ip(0, 5)})
