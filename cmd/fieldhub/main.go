@@ -18,6 +18,7 @@ import (
 
 	"github.com/fieldhub/fieldhub/internal/config"
 	"github.com/fieldhub/fieldhub/internal/httpapi"
+	"github.com/fieldhub/fieldhub/internal/query"
 	"github.com/fieldhub/fieldhub/internal/tsdb"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -122,6 +123,16 @@ func newServeFlags(cfg *config.Config, stderr io.Writer) *serveFlags {
 	fs.StringVar(&cfg.Storage.WALSync, "wal-sync", cfg.Storage.WALSync, "WAL durability: always, interval or none (env FIELDHUB_WAL_SYNC)")
 	fs.Var(&cfg.Storage.HeadMemoryLimit, "head-memory-limit", "memory for unflushed data, e.g. 512MiB (env FIELDHUB_HEAD_MEMORY_LIMIT)")
 	fs.Var(&cfg.HTTP.MaxBodySize, "max-body-size", "write body limit after decompression, e.g. 25MiB (env FIELDHUB_MAX_BODY_SIZE)")
+	fs.Var(&cfg.Query.Timeout, "query-timeout", "stop a query running longer, e.g. 30s; 0 = no limit (env FIELDHUB_QUERY_TIMEOUT)")
+	fs.IntVar(&cfg.Query.MaxConcurrentQueries, "max-concurrent-queries", cfg.Query.MaxConcurrentQueries,
+		"refuse queries while this many run; 0 = no limit (env FIELDHUB_MAX_CONCURRENT_QUERIES)")
+	fs.IntVar(&cfg.Query.MaxSelectSeries, "max-select-series", cfg.Query.MaxSelectSeries,
+		"fail a SELECT reading more series; 0 = no limit (env FIELDHUB_MAX_SELECT_SERIES)")
+	fs.Int64Var(&cfg.Query.MaxSelectPoints, "max-select-points", cfg.Query.MaxSelectPoints,
+		"fail a SELECT reading more points; 0 = no limit (env FIELDHUB_MAX_SELECT_POINTS)")
+	fs.IntVar(&cfg.Query.MaxSelectBuckets, "max-select-buckets", cfg.Query.MaxSelectBuckets,
+		"fail a SELECT with more GROUP BY time() windows; 0 = no limit (env FIELDHUB_MAX_SELECT_BUCKETS)")
+	fs.Var(&cfg.Query.LogQueriesAfter, "log-queries-after", "log queries still running after this long, e.g. 5s; 0 = off (env FIELDHUB_LOG_QUERIES_AFTER)")
 	fs.BoolVar(&f.process.demo, "demo", false, "create the database \"demo\" if it is missing")
 	fs.StringVar(&f.process.pprofAddr, "pprof-addr", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty")
 	fs.Usage = func() {
@@ -247,12 +258,23 @@ func serve(ctx context.Context, cfg config.Config, po processOptions, log *slog.
 			return fmt.Errorf("create demo database: %w", err)
 		}
 	}
+	exec := query.New(query.Options{
+		Storage:          engine,
+		Logger:           log.With("component", "query"),
+		MaxSelectSeries:  cfg.Query.MaxSelectSeries,
+		MaxSelectPoints:  cfg.Query.MaxSelectPoints,
+		MaxSelectBuckets: cfg.Query.MaxSelectBuckets,
+	})
 	api, err := httpapi.New(httpapi.Options{
-		Engine:      engine,
-		Logger:      log.With("component", "http"),
-		Registry:    reg,
-		MaxBodySize: int64(cfg.HTTP.MaxBodySize),
-		Version:     version,
+		Engine:               engine,
+		Logger:               log.With("component", "http"),
+		Registry:             reg,
+		MaxBodySize:          int64(cfg.HTTP.MaxBodySize),
+		Version:              version,
+		Query:                exec,
+		QueryTimeout:         time.Duration(cfg.Query.Timeout),
+		MaxConcurrentQueries: cfg.Query.MaxConcurrentQueries,
+		LogQueriesAfter:      time.Duration(cfg.Query.LogQueriesAfter),
 	})
 	if err != nil {
 		closeEngine()

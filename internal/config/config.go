@@ -28,6 +28,8 @@ type Config struct {
 	Log Log `yaml:"log"`
 	// Storage configures the storage engine.
 	Storage Storage `yaml:"storage"`
+	// Query configures InfluxQL query limits and management.
+	Query Query `yaml:"query"`
 }
 
 // HTTP configures the HTTP API.
@@ -60,6 +62,23 @@ type Storage struct {
 	FlushInterval Duration `yaml:"flush_interval"`
 	// RetentionCheckInterval is how often expired partitions are dropped.
 	RetentionCheckInterval Duration `yaml:"retention_check_interval"`
+}
+
+// Query configures InfluxQL execution limits, InfluxDB's coordinator
+// settings of the same names. Zero means no limit everywhere.
+type Query struct {
+	// Timeout stops a /query request that runs longer ("query-timeout limit exceeded").
+	Timeout Duration `yaml:"timeout"`
+	// MaxConcurrentQueries refuses /query requests while this many run.
+	MaxConcurrentQueries int `yaml:"max_concurrent_queries"`
+	// MaxSelectSeries fails a SELECT that would read more series.
+	MaxSelectSeries int `yaml:"max_select_series"`
+	// MaxSelectPoints fails a SELECT that would read more points.
+	MaxSelectPoints int64 `yaml:"max_select_points"`
+	// MaxSelectBuckets fails a SELECT whose GROUP BY time() makes more windows.
+	MaxSelectBuckets int `yaml:"max_select_buckets"`
+	// LogQueriesAfter logs a query still running after this long ("slow query").
+	LogQueriesAfter Duration `yaml:"log_queries_after"`
 }
 
 // Default returns the built-in configuration.
@@ -129,6 +148,30 @@ var EnvVars = []EnvVar{
 	{"FIELDHUB_RETENTION_CHECK_INTERVAL", "storage.retention_check_interval", func(c *Config, v string) error {
 		return c.Storage.RetentionCheckInterval.Set(v)
 	}},
+	{"FIELDHUB_QUERY_TIMEOUT", "query.timeout", func(c *Config, v string) error { return c.Query.Timeout.Set(v) }},
+	{"FIELDHUB_MAX_CONCURRENT_QUERIES", "query.max_concurrent_queries", func(c *Config, v string) error {
+		return setInt(&c.Query.MaxConcurrentQueries, v)
+	}},
+	{"FIELDHUB_MAX_SELECT_SERIES", "query.max_select_series", func(c *Config, v string) error {
+		return setInt(&c.Query.MaxSelectSeries, v)
+	}},
+	{"FIELDHUB_MAX_SELECT_POINTS", "query.max_select_points", func(c *Config, v string) error {
+		return setInt(&c.Query.MaxSelectPoints, v)
+	}},
+	{"FIELDHUB_MAX_SELECT_BUCKETS", "query.max_select_buckets", func(c *Config, v string) error {
+		return setInt(&c.Query.MaxSelectBuckets, v)
+	}},
+	{"FIELDHUB_LOG_QUERIES_AFTER", "query.log_queries_after", func(c *Config, v string) error { return c.Query.LogQueriesAfter.Set(v) }},
+}
+
+// setInt parses a decimal integer setting.
+func setInt[T int | int64](dst *T, v string) error {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || int64(T(n)) != n {
+		return fmt.Errorf("%w: %q is not an integer", ErrInvalid, v)
+	}
+	*dst = T(n)
+	return nil
 }
 
 // ApplyEnv overlays the FIELDHUB_* variables that lookup reports as set
@@ -194,6 +237,21 @@ func (c *Config) Validate() error {
 	}
 	if c.Storage.RetentionCheckInterval <= 0 {
 		return bad("storage.retention_check_interval", "must be positive")
+	}
+	for _, q := range []struct {
+		key string
+		neg bool
+	}{
+		{"query.timeout", c.Query.Timeout < 0},
+		{"query.max_concurrent_queries", c.Query.MaxConcurrentQueries < 0},
+		{"query.max_select_series", c.Query.MaxSelectSeries < 0},
+		{"query.max_select_points", c.Query.MaxSelectPoints < 0},
+		{"query.max_select_buckets", c.Query.MaxSelectBuckets < 0},
+		{"query.log_queries_after", c.Query.LogQueriesAfter < 0},
+	} {
+		if q.neg {
+			return bad(q.key, "must not be negative (0 means no limit)")
+		}
 	}
 	return nil
 }

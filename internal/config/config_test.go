@@ -160,3 +160,64 @@ func TestByteSize(t *testing.T) {
 		}
 	}
 }
+
+func TestQuerySettings(t *testing.T) {
+	c, err := Parse([]byte(`
+query:
+  timeout: 30s
+  max_concurrent_queries: 8
+  max_select_series: 1000
+  max_select_points: 5000000
+  max_select_buckets: 10000
+  log_queries_after: 2s
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Query{Timeout: Duration(30 * time.Second), MaxConcurrentQueries: 8, MaxSelectSeries: 1000,
+		MaxSelectPoints: 5000000, MaxSelectBuckets: 10000, LogQueriesAfter: Duration(2 * time.Second)}
+	if diff := cmp.Diff(want, c.Query); diff != "" {
+		t.Fatalf("yaml (-want +got):\n%s", diff)
+	}
+	if Default().Query != (Query{}) {
+		t.Fatalf("default query limits %+v, want none", Default().Query)
+	}
+
+	env := map[string]string{
+		"FIELDHUB_QUERY_TIMEOUT":          "1m",
+		"FIELDHUB_MAX_CONCURRENT_QUERIES": "2",
+		"FIELDHUB_MAX_SELECT_SERIES":      "3",
+		"FIELDHUB_MAX_SELECT_POINTS":      "4",
+		"FIELDHUB_MAX_SELECT_BUCKETS":     "5",
+		"FIELDHUB_LOG_QUERIES_AFTER":      "6s",
+	}
+	c = Default()
+	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	want = Query{Timeout: Duration(time.Minute), MaxConcurrentQueries: 2, MaxSelectSeries: 3, MaxSelectPoints: 4,
+		MaxSelectBuckets: 5, LogQueriesAfter: Duration(6 * time.Second)}
+	if diff := cmp.Diff(want, c.Query); diff != "" {
+		t.Fatalf("env (-want +got):\n%s", diff)
+	}
+	c = Default()
+	err = c.ApplyEnv(func(k string) (string, bool) { return "many", k == "FIELDHUB_MAX_SELECT_SERIES" })
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "FIELDHUB_MAX_SELECT_SERIES") {
+		t.Fatalf("bad integer: %v", err)
+	}
+
+	for key, mod := range map[string]func(*Query){
+		"query.timeout":                func(q *Query) { q.Timeout = -1 },
+		"query.max_concurrent_queries": func(q *Query) { q.MaxConcurrentQueries = -1 },
+		"query.max_select_series":      func(q *Query) { q.MaxSelectSeries = -1 },
+		"query.max_select_points":      func(q *Query) { q.MaxSelectPoints = -1 },
+		"query.max_select_buckets":     func(q *Query) { q.MaxSelectBuckets = -1 },
+		"query.log_queries_after":      func(q *Query) { q.LogQueriesAfter = -1 },
+	} {
+		c := Default()
+		mod(&c.Query)
+		if err := c.Validate(); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), key+": must not be negative") {
+			t.Errorf("%s negative: %v", key, err)
+		}
+	}
+}
