@@ -464,6 +464,11 @@ func (p *selectPlan) keepsPointTime(c *influxql.Call) bool {
 // start of the window range when the query has no lower time bound.
 func (p *selectPlan) fillWindows(c *influxql.Call, outType influxql.DataType, wins []windowOut, firstData int64) ([]Point, error) {
 	keep := p.keepsPointTime(c)
+	if len(wins) == 0 {
+		// No value in the whole range: like InfluxDB, no rows at all rather
+		// than a row of filled windows.
+		return nil, nil
+	}
 	if p.interval <= 0 {
 		var out []Point
 		for _, w := range wins {

@@ -20,7 +20,8 @@ import (
 // fastCalls are the reducers the storage engine's window aggregates can answer.
 var fastCalls = map[string]bool{"count": true, "sum": true, "mean": true, "min": true, "max": true, "first": true, "last": true, "spread": true}
 
-// fastPath reports whether a storage group can use window aggregates.
+// fastPath reports whether the plan can use storage window aggregates
+// (g is unused: the answer depends on the plan only).
 func (ev *evaluator) fastPath(g *group) bool {
 	p := ev.p
 	if p.raw || ev.cond != nil || ev.types == nil || (p.loc != nil && p.interval > 0) || p.months > 0 {

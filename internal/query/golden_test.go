@@ -207,9 +207,6 @@ func (tg *target) query(q string, params map[string]string) string {
 		}
 	}
 	_, body := tg.do(http.MethodPost, "/query", form, "")
-	if tg.handler != nil && os.Getenv("GOLDEN_TMP_EPOCH") != "" {
-		body = tmpEpoch(body, form.Get("epoch"))
-	}
 	return strings.TrimSpace(body)
 }
 
@@ -396,33 +393,6 @@ func close9(a, b float64) bool {
 	d := math.Abs(a - b)
 	m := math.Max(math.Abs(a), math.Abs(b))
 	return d <= m*1e-9
-}
-
-// tmpEpoch renders ns times as the epoch asks (until httpapi does).
-func tmpEpoch(body, epoch string) string {
-	var r query.Response
-	d := json.NewDecoder(strings.NewReader(body))
-	d.UseNumber()
-	if d.Decode(&r) != nil {
-		return body
-	}
-	div := map[string]int64{"s": 1e9, "ms": 1e6, "u": 1e3, "ns": 1, "m": 60e9, "h": 3600e9}[epoch]
-	for _, res := range r.Results {
-		for _, row := range res.Series {
-			for _, v := range row.Values {
-				if len(row.Columns) > 0 && row.Columns[0] == "time" {
-					n, _ := v[0].(json.Number).Int64()
-					if div == 0 {
-						v[0] = time.Unix(0, n).UTC().Format(time.RFC3339Nano)
-					} else {
-						v[0] = n / div
-					}
-				}
-			}
-		}
-	}
-	b, _ := json.Marshal(r)
-	return string(b)
 }
 
 // canonicalRows orders rows that share a timestamp by their content. Rows of

@@ -361,6 +361,9 @@ func (p *selectPlan) runMeasurement(ctx context.Context, m *influxql.Measurement
 		return nil, err
 	}
 	ev.types = sc.fields
+	if ev.columnarOK() {
+		return ev.runColumnar(ctx, m, groups)
+	}
 	var rows []*Row
 	for _, g := range groups {
 		if err := ctx.Err(); err != nil {

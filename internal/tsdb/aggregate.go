@@ -170,10 +170,21 @@ func (e *Engine) WindowAggregates(ctx context.Context, db, rp string, seriesID u
 			if c.Name != field {
 				continue
 			}
-			for i, t := range r.ts {
-				if c.IsValid(i) {
-					addValue(get(windowOf(t)), c, i, t)
+			// Rows are in ascending time: fold each window's run of rows in
+			// one tight loop, then merge the run into the window once.
+			ts := r.ts
+			for i := 0; i < len(ts); {
+				w := windowOf(ts[i])
+				end := int64(math.MaxInt64)
+				if every > 0 && w+every > w {
+					end = w + every
 				}
+				j := i
+				for j < len(ts) && ts[j] < end {
+					j++
+				}
+				addRun(get(w), c, ts, i, j)
+				i = j
 			}
 		}
 	}
@@ -239,6 +250,82 @@ func addStats(a *WindowAggregate, typ model.FieldType, cm *colMeta, bm *blockMet
 	a.MinMaxTimes = false
 	merge(a, first, last, mn, mx, int64(cm.count))
 	a.FromStats += int64(cm.count)
+}
+
+// addRun folds rows [i, j) of c, all in one window, into a. Numeric columns
+// without nulls take a loop that keeps only indexes and running sums.
+func addRun(a *WindowAggregate, c *Column, ts []int64, i, j int) {
+	if c.Valid != nil || c.Type == model.String || c.Type == model.Boolean {
+		for k := i; k < j; k++ {
+			if c.IsValid(k) {
+				addValue(a, c, k, ts[k])
+			}
+		}
+		return
+	}
+	if i >= j {
+		return
+	}
+	mn, mx := i, i
+	switch c.Type {
+	case model.Float:
+		v := c.Floats[i:j:j]
+		sum := 0.0
+		for k, x := range v {
+			sum += x
+			// Strict comparisons keep the earliest of equal values.
+			if x < v[mn-i] {
+				mn = i + k
+			}
+			if x > v[mx-i] {
+				mx = i + k
+			}
+		}
+		a.Sum += sum
+	case model.Integer:
+		v := c.Integers[i:j:j]
+		var sum int64
+		for k, x := range v {
+			sum += x
+			if x < v[mn-i] {
+				mn = i + k
+			}
+			if x > v[mx-i] {
+				mx = i + k
+			}
+		}
+		a.SumInt += sum
+		a.Sum += float64(sum)
+	case model.Unsigned:
+		v := c.Unsigned[i:j:j]
+		var sum uint64
+		for k, x := range v {
+			sum += x
+			if x < v[mn-i] {
+				mn = i + k
+			}
+			if x > v[mx-i] {
+				mx = i + k
+			}
+		}
+		a.SumUint += sum
+		a.Sum += float64(sum)
+	}
+	merge(a, runValue(c, i, ts[i]), runValue(c, j-1, ts[j-1]), runValue(c, mn, ts[mn]), runValue(c, mx, ts[mx]), int64(j-i))
+}
+
+// runValue returns row k of a numeric column as a Value.
+func runValue(c *Column, k int, t int64) Value {
+	v := Value{Time: t, Type: c.Type}
+	switch c.Type {
+	case model.Float:
+		v.F = c.Floats[k]
+	case model.Integer:
+		v.I = c.Integers[k]
+	case model.Unsigned:
+		v.U = c.Unsigned[k]
+	}
+	return v
 }
 
 func addValue(a *WindowAggregate, c *Column, i int, t int64) {
