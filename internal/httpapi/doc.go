@@ -2,8 +2,9 @@
 // (/write, /api/v2/write, /query, /ping, /health) plus /metrics, as a thin
 // adapter over the storage engine (internal/tsdb). It parses line protocol
 // with internal/lineproto and InfluxQL with github.com/influxdata/influxql;
-// catalog statements (databases, retention policies) run here, every other
-// statement goes to a pluggable QueryExecutor.
+// catalog statements (databases, retention policies) and query management
+// (SHOW QUERIES, KILL QUERY) run here, every other statement goes to a
+// pluggable QueryExecutor (internal/query in the hub).
 //
 // # Write path
 //
@@ -25,6 +26,30 @@
 //   - An unknown database or retention policy is 404 and names it.
 //   - A body over Options.MaxBodySize, on the wire or after gunzip, is 413.
 //
+// # Query path
+//
+// A /query request is parsed, authorized statement by statement, then
+// registered with the query manager (queries.go), which gives it a query id
+// (one per request, as InfluxDB does), its text with passwords redacted, and a
+// context that KILL QUERY cancels ("query interrupted"), QueryTimeout ends
+// ("query-timeout limit exceeded") and the client's departure cancels;
+// MaxConcurrentQueries refuses it up front ("max-concurrent-queries limit
+// exceeded(N, M)") and LogQueriesAfter logs it while it runs. Statements run
+// in order through the executor chain; after a failure the rest answer "not
+// executed". Each result's time column (int64 Unix nanoseconds from the
+// executor) is rendered for the epoch parameter, in place: a Result returned
+// by an executor belongs to this package from then on.
+//
+// Answers follow InfluxDB 1.8 (format.go): the Accept header picks JSON
+// (default, pretty=true indents) or CSV; with chunked=true each statement's
+// result is streamed as it finishes, one series per message, series longer
+// than chunk_size (default 10,000) split with "partial":true. Deliberate
+// differences, all in the client's favour: a failed statement keeps its own
+// error (InfluxDB 1.8 overwrites it with "not executed"), CSV prints statement
+// errors instead of dropping them, requests made only of SHOW QUERIES and
+// KILL QUERY are exempt from the concurrency limit so a full server can still
+// be cleared, and msgpack is not offered (such clients get JSON).
+//
 // # Protocol details
 //
 // Every response carries X-Influxdb-Version (ReportedVersion),
@@ -38,13 +63,16 @@
 // read-only statements (SHOW, SELECT without INTO; anything else is 405) and
 // an unknown epoch means nanoseconds, as in InfluxDB; bound parameters come in
 // the params form value as a JSON object. Each request is logged at Debug level with
-// its id, status, sizes and duration (the p= password parameter redacted).
+// its id, status, sizes and duration (the p= password parameter and passwords
+// inside q= redacted).
 //
 // # Concurrency and buffer lifetimes
 //
 // An API is safe for concurrent use; each request takes its own scratch state
 // (body buffer, gzip reader, parser, point) from a pool and returns it when
-// the handler ends, so nothing from a request body outlives the request.
+// the handler ends, so nothing from a request body outlives the request. The
+// API starts no goroutines of its own: query timeouts are context deadlines
+// and the slow-query log a timer stopped when its query ends.
 //
 // # Extension points
 //
