@@ -48,6 +48,8 @@ func (e *Executor) ExecuteStatement(ctx context.Context, stmt influxql.Statement
 	switch s := stmt.(type) {
 	case *influxql.SelectStatement:
 		return e.executeSelect(ctx, s, ec)
+	case *influxql.ExplainStatement:
+		return e.executeExplain(ctx, s, ec)
 	}
 	return e.executeMeta(ctx, stmt, ec)
 }

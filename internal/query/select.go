@@ -41,6 +41,10 @@ type selectPlan struct {
 	// printed next to a selector).
 	aux   []bool
 	calls int
+	// explain, when set, collects the plan of each source; with
+	// explainOnly the sources are planned but not read.
+	explain     *[]string
+	explainOnly bool
 }
 
 // executeSelect runs a SELECT statement.
@@ -361,6 +365,29 @@ func (p *selectPlan) runMeasurement(ctx context.Context, m *influxql.Measurement
 		return nil, err
 	}
 	ev.types = sc.fields
+	if p.explain != nil {
+		path := "general: rows read, merged by time, reduced per window"
+		switch {
+		case p.raw:
+			path = "raw: rows read and merged by time"
+		case ev.columnarOK():
+			path = "columnar: all fields of each series read once, typed per-window accumulators"
+		case ev.fastPath(nil) && ev.lastFromCache():
+			path = "last-value cache"
+		case ev.fastPath(nil):
+			path = "storage window aggregates (block statistics where possible)"
+		}
+		*p.explain = append(*p.explain,
+			fmt.Sprintf("SOURCE: %s.%s.%s", m.Database, m.RetentionPolicy, m.Name),
+			fmt.Sprintf("  TAG CONDITION: %s", tagExprString(te)),
+			fmt.Sprintf("  ROW CONDITION: %s", exprString(residual)),
+			fmt.Sprintf("  SERIES: %d in %d groups", len(series), len(groups)),
+			fmt.Sprintf("  FIELDS: %s", strings.Join(fields, ", ")),
+			fmt.Sprintf("  PATH: %s", path))
+		if p.explainOnly {
+			return nil, nil
+		}
+	}
 	if ev.columnarOK() {
 		return ev.runColumnar(ctx, m, groups)
 	}

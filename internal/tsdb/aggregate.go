@@ -60,6 +60,7 @@ func (e *Engine) WindowAggregates(ctx context.Context, db, rp string, seriesID u
 	}
 	views := e.readView(p, tmin, tmax)
 	defer releaseViews(views)
+	withStats(ctx, views)
 	aggs := map[int64]*WindowAggregate{}
 	get := func(start int64) *WindowAggregate {
 		a := aggs[start]
@@ -144,6 +145,9 @@ func (e *Engine) WindowAggregates(ctx context.Context, db, rp string, seriesID u
 					break
 				}
 				addStats(get(windowOf(b.bm.minT)), pf.typ, &cm, &b.bm)
+				if v.stats != nil {
+					v.stats.BlocksFromStats.Add(1)
+				}
 			}
 		}
 		if !anyDecode {

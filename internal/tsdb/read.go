@@ -68,6 +68,7 @@ type partitionView struct {
 	parts      []*part // acquired, oldest first
 	tombs      []tombstone
 	heads      []*headPartition // frozen heads oldest first, then the active head
+	stats      *ReadStats       // nil unless the read is counted
 }
 
 // readView snapshots the sources of rp that overlap [tmin, tmax]. Heads are
@@ -159,6 +160,9 @@ func (e *Engine) readSeries(v *partitionView, id uint64, tmin, tmax int64, field
 	for _, pt := range v.parts {
 		for _, bm := range pt.blocksOf(id) {
 			if bm.maxT < tmin || bm.minT > tmax {
+				if v.stats != nil {
+					v.stats.BlocksSkipped.Add(1)
+				}
 				continue
 			}
 			r, err := v.readPartBlock(pt, &bm, tmin, tmax, want, buf)
@@ -186,6 +190,10 @@ func (v *partitionView) readPartBlock(pt *part, bm *blockMeta, tmin, tmax int64,
 		return rows{}, fmt.Errorf("part %s: %w", pt.path, err)
 	}
 	*buf = data
+	if v.stats != nil {
+		v.stats.BlocksDecoded.Add(1)
+		v.stats.BytesRead.Add(int64(len(data)))
+	}
 	r, err := decodeBlock(pt.idx, bm, data, want)
 	if err != nil {
 		return rows{}, fmt.Errorf("part %s: %w", pt.path, err)
@@ -210,6 +218,9 @@ func (v *partitionView) appendHeadRows(srcs []rows, id uint64, tmin, tmax int64,
 		if sb := hp.series[id]; sb != nil {
 			if r := sb.materializeLocked(max(tmin, hp.start), min(tmax, hp.end-1), fields); len(r.ts) > 0 {
 				srcs = append(srcs, r)
+				if v.stats != nil {
+					v.stats.HeadRows.Add(int64(len(r.ts)))
+				}
 			}
 		}
 		hp.mu.Unlock()
@@ -330,6 +341,7 @@ func (e *Engine) ReadSeries(ctx context.Context, db, rp string, ids []uint64, fi
 	}
 	views := e.readView(p, tmin, tmax)
 	defer releaseViews(views)
+	withStats(ctx, views)
 	var m rowMerger
 	var buf []byte
 	for _, id := range ids {
