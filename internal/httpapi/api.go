@@ -115,7 +115,7 @@ func New(opts Options) (*API, error) {
 	if opts.QueryTimeout < 0 || opts.MaxConcurrentQueries < 0 || opts.LogQueriesAfter < 0 {
 		return nil, errors.New("httpapi: query limits must not be negative")
 	}
-	a.queries = newQueryManager(opts, opts.Logger)
+	a.queries = newQueryManager(opts, opts.Logger, a.metrics)
 	a.exec = &catalogExecutor{engine: opts.Engine, queries: a.queries, next: opts.Query}
 	if _, err := rand.Read(a.ridSeed[:]); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
@@ -93,7 +94,9 @@ func parseAccept(headers []string) []acceptRange {
 				continue
 			}
 			if q, ok := params["q"]; ok {
-				a.q, _ = strconv.ParseFloat(q, 64)
+				if a.q, err = strconv.ParseFloat(q, 64); err != nil || math.IsNaN(a.q) {
+					a.q = 0
+				}
 			}
 			out = append(out, a)
 		}

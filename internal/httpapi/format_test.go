@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -316,5 +317,91 @@ func TestPrettyDuration(t *testing.T) {
 		if got := prettyDuration(d); got != want {
 			t.Errorf("prettyDuration(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// FuzzParseAccept checks that any Accept header parses without panicking into
+// ranges sorted by descending quality, and that negotiation always settles.
+func FuzzParseAccept(f *testing.F) {
+	for _, s := range []string{"application/csv", "text/csv;q=0.5, application/json", "*/*", "*", "text/*;q=0.9,*/*;q=0.1",
+		"application/x-msgpack, text/csv", "a/b/c", ";;,,", "text/csv; q=abc", `text/csv; charset="utf-8"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		got := parseAccept([]string{h})
+		for i := 1; i < len(got); i++ {
+			if got[i].q > got[i-1].q {
+				t.Fatalf("not sorted by q: %+v", got)
+			}
+		}
+		r := httptest.NewRequest("GET", "/query", nil)
+		r.Header.Set("Accept", h)
+		if ct := negotiateFormat(r).contentType(); len(ct) != 1 {
+			t.Fatalf("content type %v", ct)
+		}
+	})
+}
+
+// TestChunkResultRoundTrip checks, for many sizes, that the chunks of a
+// result put back together (as a chunked client does) give the result again.
+func TestChunkResultRoundTrip(t *testing.T) {
+	res := &Result{StatementID: 2, Series: []*Row{
+		seq("a", map[string]string{"k": "1"}, 7), seq("a", map[string]string{"k": "2"}, 0), seq("b", nil, 1), seq("c", nil, 12)}}
+	for size := 1; size <= 13; size++ {
+		msgs := chunkResult(res, size)
+		var back []*Row
+		for i, m := range msgs {
+			last := i == len(msgs)-1
+			if m.Partial == last || len(m.Series) != 1 || m.StatementID != 2 {
+				t.Fatalf("size %d: message %d: %+v", size, i, m)
+			}
+			s := m.Series[0]
+			if len(s.Values) > size {
+				t.Fatalf("size %d: message %d has %d values", size, i, len(s.Values))
+			}
+			if n := len(back); n > 0 && back[n-1].Partial {
+				back[n-1].Values = append(back[n-1].Values, s.Values...)
+				back[n-1].Partial = s.Partial
+				continue
+			}
+			cp := *s
+			cp.Values = append([][]any(nil), s.Values...)
+			back = append(back, &cp)
+		}
+		if diff := cmp.Diff(res.Series, back); diff != "" {
+			t.Fatalf("size %d: reassembled (-want +got):\n%s", size, diff)
+		}
+	}
+}
+
+func BenchmarkQueryResponse(b *testing.B) {
+	mk := func() *Result {
+		var series []*Row
+		for s := range 10 {
+			row := &Row{Name: "cpu", Tags: map[string]string{"host": strconv.Itoa(s)}, Columns: []string{"time", "usage", "state"}}
+			for i := range 1000 {
+				row.Values = append(row.Values, []any{int64(1767225600000000000 + i*1e9), float64(i) / 3, "ok"})
+			}
+			series = append(series, row)
+		}
+		return &Result{Series: series}
+	}
+	env := newTestEnv(b, func(o *Options) { o.Query = rowsExecutor{"cpu": mk} })
+	for _, bc := range []struct{ name, params, accept string }{
+		{"format=json", "", ""},
+		{"format=json/epoch=ms", "epoch=ms", ""},
+		{"format=json/chunked=1000", "chunked=true&chunk_size=1000", ""},
+		{"format=csv", "", "text/csv"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			target := "/query?db=db&q=SELECT+*+FROM+cpu&" + bc.params
+			hdr := map[string]string{"Accept": bc.accept}
+			b.ReportAllocs()
+			for b.Loop() {
+				if w := env.do(b, "GET", target, nil, hdr); w.Code != http.StatusOK {
+					b.Fatal(w.Body.String())
+				}
+			}
+		})
 	}
 }

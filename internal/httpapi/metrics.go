@@ -32,7 +32,16 @@ type metrics struct {
 	bytes       prometheus.Counter
 	writeErrors *prometheus.CounterVec
 	partial     prometheus.Counter
+	running     prometheus.Gauge
+	stopped     *prometheus.CounterVec
 }
+
+// Reasons a query was stopped or refused, the values of the reason label.
+const (
+	stopKilled   = "killed"
+	stopTimeout  = "timeout"
+	stopRejected = "max_concurrent"
+)
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	if reg == nil {
@@ -54,8 +63,12 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Name: "write_errors_total", Help: "Rejected write requests and dropped points by reason."}, []string{"reason"}),
 		partial: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "fieldhub", Subsystem: "http",
 			Name: "partial_writes_total", Help: "Write requests that dropped some lines or points (answered 400 \"partial write\")."}),
+		running: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "fieldhub", Subsystem: "http",
+			Name: "queries_running", Help: "/query requests running now (SHOW QUERIES lists them)."}),
+		stopped: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "fieldhub", Subsystem: "http",
+			Name: "queries_stopped_total", Help: "/query requests killed, timed out or refused by the concurrency limit."}, []string{"reason"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.points, m.values, m.bytes, m.writeErrors, m.partial} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.points, m.values, m.bytes, m.writeErrors, m.partial, m.running, m.stopped} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -92,6 +105,20 @@ func (m *metrics) writeError(reason string, n int) {
 		return
 	}
 	m.writeErrors.WithLabelValues(reason).Add(float64(n))
+}
+
+func (m *metrics) queryRunning(delta float64) {
+	if m == nil {
+		return
+	}
+	m.running.Add(delta)
+}
+
+func (m *metrics) queryStopped(reason string) {
+	if m == nil {
+		return
+	}
+	m.stopped.WithLabelValues(reason).Inc()
 }
 
 // statusLabel avoids formatting the common codes on every request.

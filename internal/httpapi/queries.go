@@ -40,6 +40,7 @@ type queryManager struct {
 	maxConcurrent int           // 0: unlimited
 	logAfter      time.Duration // 0: never
 	log           *slog.Logger
+	metrics       *metrics // nil records nothing
 	now           func() time.Time
 
 	// mu guards the fields below.
@@ -66,9 +67,9 @@ type runningQuery struct {
 	killed bool
 }
 
-func newQueryManager(opts Options, log *slog.Logger) *queryManager {
+func newQueryManager(opts Options, log *slog.Logger, met *metrics) *queryManager {
 	m := &queryManager{timeout: opts.QueryTimeout, maxConcurrent: opts.MaxConcurrentQueries,
-		logAfter: opts.LogQueriesAfter, log: log, now: time.Now}
+		logAfter: opts.LogQueriesAfter, log: log, metrics: met, now: time.Now}
 	m.mu.nextID = 1
 	m.mu.running = make(map[uint64]*runningQuery)
 	return m
@@ -86,6 +87,7 @@ func (m *queryManager) attach(parent context.Context, q *influxql.Query, databas
 	if limited && m.maxConcurrent > 0 && m.mu.limited >= m.maxConcurrent {
 		n := m.mu.limited
 		m.mu.Unlock()
+		m.metrics.queryStopped(stopRejected)
 		return nil, nil, errMaxConcurrentQueries(n, m.maxConcurrent)
 	}
 	rq := &runningQuery{id: m.mu.nextID, text: influxql.Sanitize(q.String()), database: database,
@@ -96,6 +98,7 @@ func (m *queryManager) attach(parent context.Context, q *influxql.Query, databas
 		m.mu.limited++
 	}
 	m.mu.Unlock()
+	m.metrics.queryRunning(1)
 
 	ctx, cancel := context.WithCancelCause(parent)
 	rq.cancel, rq.release = cancel, func() {}
@@ -111,11 +114,19 @@ func (m *queryManager) attach(parent context.Context, q *influxql.Query, databas
 	return ctx, rq, nil
 }
 
-// detach removes a finished query and releases its context.
-func (m *queryManager) detach(rq *runningQuery) {
+// detach removes a finished query, counts how it was stopped (ctx is the
+// context attach returned) and releases its context.
+func (m *queryManager) detach(ctx context.Context, rq *runningQuery) {
 	if rq.slow != nil {
 		rq.slow.Stop()
 	}
+	switch context.Cause(ctx) {
+	case ErrQueryInterrupted:
+		m.metrics.queryStopped(stopKilled)
+	case ErrQueryTimeout:
+		m.metrics.queryStopped(stopTimeout)
+	}
+	m.metrics.queryRunning(-1)
 	rq.release()
 	rq.cancel(context.Canceled)
 	m.mu.Lock()

@@ -147,6 +147,18 @@ func TestKillQuery(t *testing.T) {
 	if w := env.do(t, "POST", queryURL("KILL QUERY 999"), nil, nil); body(w) != `{"results":[{"statement_id":0,"error":"no such query id: 999"}]}` {
 		t.Fatalf("unknown qid: %s", w.Body)
 	}
+	env.mustMetrics(t, `fieldhub_http_queries_stopped_total{reason="killed"} 1`, "fieldhub_http_queries_running 0")
+}
+
+// mustMetrics checks that /metrics has each of the given lines.
+func (env *testEnv) mustMetrics(t testing.TB, lines ...string) {
+	t.Helper()
+	w := env.do(t, "GET", "/metrics", nil, nil)
+	for _, l := range lines {
+		if !strings.Contains(w.Body.String(), "\n"+l+"\n") {
+			t.Errorf("/metrics lacks %q", l)
+		}
+	}
 }
 
 func TestQueryTimeout(t *testing.T) {
@@ -173,6 +185,7 @@ func TestQueryTimeout(t *testing.T) {
 	if body(w) != want {
 		t.Fatalf("chunked: got %s\nwant %s", w.Body, want)
 	}
+	env.mustMetrics(t, `fieldhub_http_queries_stopped_total{reason="timeout"} 2`, "fieldhub_http_queries_running 0")
 }
 
 func TestMaxConcurrentQueries(t *testing.T) {
@@ -200,6 +213,8 @@ func TestMaxConcurrentQueries(t *testing.T) {
 	if w := env.do(t, "GET", queryURL("SELECT v FROM cpu"), nil, nil); strings.Contains(w.Body.String(), "error") {
 		t.Fatalf("after the blocked query ended: %s", w.Body)
 	}
+	env.mustMetrics(t, `fieldhub_http_queries_stopped_total{reason="max_concurrent"} 2`,
+		`fieldhub_http_queries_stopped_total{reason="killed"} 1`, "fieldhub_http_queries_running 0")
 }
 
 func TestSlowQueryLogRedacted(t *testing.T) {

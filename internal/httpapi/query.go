@@ -114,7 +114,7 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 		out.finish()
 		return
 	}
-	defer a.queries.detach(rq)
+	defer a.queries.detach(ctx, rq)
 	failed := false
 	for i, stmt := range q.Statements {
 		if failed || out.err != nil {
