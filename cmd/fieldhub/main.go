@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fieldhub/fieldhub/internal/config"
+	"github.com/fieldhub/fieldhub/internal/cq"
 	"github.com/fieldhub/fieldhub/internal/httpapi"
 	"github.com/fieldhub/fieldhub/internal/query"
 	"github.com/fieldhub/fieldhub/internal/tsdb"
@@ -265,13 +266,33 @@ func serve(ctx context.Context, cfg config.Config, po processOptions, log *slog.
 		MaxSelectPoints:  cfg.Query.MaxSelectPoints,
 		MaxSelectBuckets: cfg.Query.MaxSelectBuckets,
 	})
+	// Continuous queries sit in front of the executor: they own the CQ
+	// statements and run their SELECT ... INTO through it.
+	cqs, err := cq.Open(cq.Options{
+		Dir:    cfg.DataDir,
+		Exec:   exec,
+		Logger: log.With("component", "cq"),
+		Databases: func() []string {
+			var names []string
+			for _, d := range engine.Databases() {
+				names = append(names, d.Name)
+			}
+			return names
+		},
+	})
+	if err != nil {
+		closeEngine()
+		return fmt.Errorf("continuous queries: %w", err)
+	}
+	cqs.Start()
+	defer cqs.Close()
 	api, err := httpapi.New(httpapi.Options{
 		Engine:               engine,
 		Logger:               log.With("component", "http"),
 		Registry:             reg,
 		MaxBodySize:          int64(cfg.HTTP.MaxBodySize),
 		Version:              version,
-		Query:                exec,
+		Query:                cqs,
 		QueryTimeout:         time.Duration(cfg.Query.Timeout),
 		MaxConcurrentQueries: cfg.Query.MaxConcurrentQueries,
 		LogQueriesAfter:      time.Duration(cfg.Query.LogQueriesAfter),
@@ -333,6 +354,8 @@ func serve(ctx context.Context, cfg config.Config, po processOptions, log *slog.
 			serveErr = fmt.Errorf("http server: %w", err)
 		}
 	}
+	// Stop the scheduler before the engine closes under a running query.
+	cqs.Close()
 	if err := closeEngine(); err != nil {
 		return errors.Join(serveErr, err)
 	}
