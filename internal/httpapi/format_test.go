@@ -3,12 +3,14 @@ package httpapi
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -403,5 +405,30 @@ func BenchmarkQueryResponse(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// failingWriter is a client that went away: every body write fails.
+type failingWriter struct {
+	*httptest.ResponseRecorder
+}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+
+func TestQueryChunkedStopsWhenClientGone(t *testing.T) {
+	var calls atomic.Int32
+	exec := rowsExecutor{"cpu": func() *Result {
+		calls.Add(1)
+		return &Result{Series: []*Row{seq("cpu", nil, 5)}}
+	}}
+	env := newTestEnv(t, func(o *Options) { o.Query = exec })
+	r := httptest.NewRequest("GET", "/query?db=db&chunked=true&chunk_size=1&q="+url.QueryEscape("SELECT v FROM cpu; SELECT v FROM cpu"), nil)
+	w := failingWriter{httptest.NewRecorder()}
+	env.api.ServeHTTP(w, r)
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("executor ran %d statements for a client that is gone, want 1", n)
+	}
+	if rows := env.showQueries(t); len(rows) != 1 {
+		t.Fatalf("abandoned query still listed: %v", rows)
 	}
 }
