@@ -15,7 +15,7 @@ type evaluator struct {
 	fieldIdx map[string]int
 	// types are the stored field types of the source (nil for subqueries).
 	types map[string]influxql.DataType
-	cond  rowFunc
+	cond  predFunc
 	// rowFns evaluate the row-level expressions (raw queries and aux columns).
 	rowFns      []rowFunc
 	isFieldExpr []bool
@@ -24,7 +24,7 @@ type evaluator struct {
 func (p *selectPlan) newEvaluator(fieldIdx map[string]int, residual influxql.Expr) (*evaluator, error) {
 	ev := &evaluator{p: p, fieldIdx: fieldIdx}
 	if residual != nil {
-		f, err := compileRow(residual, fieldIdx)
+		f, err := compilePred(residual, fieldIdx)
 		if err != nil {
 			return nil, err
 		}
@@ -57,14 +57,7 @@ func (ev *evaluator) run(g *group) (*Row, error) {
 	if len(g.data) == 0 {
 		return nil, nil
 	}
-	var keep func(*seriesData, int) bool
-	if ev.cond != nil {
-		keep = func(s *seriesData, r int) bool {
-			v := ev.cond(s, r)
-			return v.Type == influxql.Boolean && v.B
-		}
-	}
-	g.merged = mergeRows(g.data, keep)
+	g.merged = mergeRows(g.data, ev.cond)
 	if len(g.merged) == 0 {
 		return nil, nil
 	}

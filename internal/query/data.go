@@ -266,7 +266,7 @@ type rowRef struct {
 
 // mergeRows orders the rows of every series by time; rows at the same time
 // keep the series order (series are sorted by key), like InfluxDB's merge.
-func mergeRows(series []*seriesData, keep func(s *seriesData, r int) bool) []rowRef {
+func mergeRows(series []*seriesData, keep predFunc) []rowRef {
 	n := 0
 	for _, s := range series {
 		n += len(s.ts)
