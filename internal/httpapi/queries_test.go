@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/influxdata/influxql"
 )
 
@@ -309,5 +310,20 @@ func TestAccessLogRedactsQueryPasswords(t *testing.T) {
 	env.do(t, "POST", "/query?u=admin&p=s3cret&q="+url.QueryEscape("CREATE USER bob WITH PASSWORD 'hunter2'"), nil, nil)
 	if out := buf.String(); strings.Contains(out, "hunter2") || strings.Contains(out, "s3cret") || !strings.Contains(out, `"msg":"http request"`) {
 		t.Fatalf("access log: %s", out)
+	}
+}
+
+func TestQueryManagementAuthorization(t *testing.T) {
+	ta := &tokenAuth{}
+	env := newTestEnv(t, func(o *Options) { o.Authorizer = ta })
+	w := env.do(t, "POST", queryURL("KILL QUERY 1"), nil, map[string]string{"Authorization": "Token w", "Accept": "text/csv"})
+	if w.Code != http.StatusForbidden || w.Body.String() != "error\nforbidden: token may not admin\n" ||
+		w.Header().Get("X-Influxdb-Error") != "forbidden: token may not admin" {
+		t.Fatalf("KILL QUERY as a writer: %d %q %v", w.Code, w.Body, w.Header())
+	}
+	mustStatus(t, env.do(t, "GET", queryURL("SHOW QUERIES"), nil, map[string]string{"Authorization": "Token a"}), http.StatusOK)
+	// Both are server-wide: they are authorized on no database, whatever db says.
+	if diff := cmp.Diff([]string{"admin:", "read:"}, ta.calls); diff != "" {
+		t.Fatalf("authorize calls (-want +got):\n%s", diff)
 	}
 }

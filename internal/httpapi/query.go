@@ -50,7 +50,7 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 		a.queryError(w, format, http.StatusBadRequest, `missing required parameter "q"`)
 		return
 	}
-	ec := ExecutionContext{Database: r.FormValue("db"), RetentionPolicy: r.FormValue("rp"), Epoch: r.FormValue("epoch")}
+	ec := ExecutionContext{Database: r.FormValue("db"), RetentionPolicy: r.FormValue("rp"), Epoch: strings.TrimSpace(r.FormValue("epoch"))}
 	switch ec.Epoch {
 	case "", "h", "m", "s", "ms", "u", "ns":
 	case "us", "µ":
@@ -274,8 +274,8 @@ func statementDatabase(stmt influxql.Statement, def string) string {
 		if s.Database != "" {
 			return s.Database
 		}
-	case *influxql.ShowDatabasesStatement:
-		return ""
+	case *influxql.ShowDatabasesStatement, *influxql.ShowQueriesStatement, *influxql.KillQueryStatement:
+		return "" // server-wide, as InfluxDB's privileges for them are
 	}
 	return def
 }
