@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -325,5 +326,19 @@ func TestQueryManagementAuthorization(t *testing.T) {
 	// Both are server-wide: they are authorized on no database, whatever db says.
 	if diff := cmp.Diff([]string{"admin:", "read:"}, ta.calls); diff != "" {
 		t.Fatalf("authorize calls (-want +got):\n%s", diff)
+	}
+}
+
+func TestQueryFromMultipartFile(t *testing.T) {
+	env := newTestEnv(t, nil)
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	fw, _ := mw.CreateFormFile("q", "queries.txt")
+	fw.Write([]byte("CREATE DATABASE fromfile;\nSHOW DATABASES\n"))
+	mw.Close()
+	w := env.do(t, "POST", "/query", b.Bytes(), map[string]string{"Content-Type": mw.FormDataContentType()})
+	want := `{"results":[{"statement_id":0},{"statement_id":1,"series":[{"name":"databases","columns":["name"],"values":[["db"],["fromfile"]]}]}]}`
+	if w.Code != http.StatusOK || body(w) != want {
+		t.Fatalf("got %d %s\nwant %s", w.Code, w.Body, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,8 +45,11 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	format := negotiateFormat(r)
-	// FormValue reads the URL and, for POST forms, the body (capped at 10 MB by net/http).
-	qs := r.FormValue("q")
+	qs, err := queryText(r)
+	if err != nil {
+		a.queryError(w, format, http.StatusBadRequest, err.Error())
+		return
+	}
 	if strings.TrimSpace(qs) == "" {
 		a.queryError(w, format, http.StatusBadRequest, `missing required parameter "q"`)
 		return
@@ -138,6 +142,35 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 		out.add(res)
 	}
 	out.finish()
+}
+
+// maxQueryFile caps a query uploaded as a multipart file.
+const maxQueryFile = 10 << 20
+
+// queryText returns the q parameter: a form value from the URL or a POST
+// form (net/http caps a form body at 10 MB), or, as InfluxDB accepts with
+// curl -F "q=@queries.txt", the file part named q of a multipart form.
+func queryText(r *http.Request) (string, error) {
+	if qs := r.FormValue("q"); strings.TrimSpace(qs) != "" || r.MultipartForm == nil {
+		return qs, nil
+	}
+	fhs := r.MultipartForm.File["q"]
+	if len(fhs) == 0 {
+		return "", nil
+	}
+	f, err := fhs[0].Open()
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxQueryFile+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > maxQueryFile {
+		return "", fmt.Errorf("query file is larger than %d bytes", maxQueryFile)
+	}
+	return string(b), nil
 }
 
 // execStatement runs one statement under the query's context. When the
