@@ -108,6 +108,7 @@ func (ev *evaluator) runColumnar(ctx context.Context, m *influxql.Measurement, g
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer recoverTo(&st.err)
 			colIdx := make([]int, len(calls))
 			st.err = p.e.opts.Storage.ReadSeries(ctx, m.Database, m.RetentionPolicy, ids[lo:hi], fields, p.tmin, p.tmax, func(b *tsdb.SeriesBatch) error {
 				gi := groupOf[b.SeriesID]

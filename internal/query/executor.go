@@ -2,6 +2,9 @@ package query
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
 	"log/slog"
 	"time"
 
@@ -43,8 +46,18 @@ func New(opts Options) *Executor {
 	return &Executor{opts: opts, log: opts.Logger}
 }
 
+// ErrInternal marks a failure that is a bug in the executor (a recovered
+// panic); the statement fails, the server keeps running.
+var ErrInternal = errors.New("internal error")
+
 // ExecuteStatement implements StatementExecutor.
-func (e *Executor) ExecuteStatement(ctx context.Context, stmt influxql.Statement, ec ExecutionContext) (*Result, error) {
+func (e *Executor) ExecuteStatement(ctx context.Context, stmt influxql.Statement, ec ExecutionContext) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("query panicked", "query", influxql.Sanitize(stmt.String()), "panic", r, "stack", string(debug.Stack()))
+			res, err = nil, fmt.Errorf("%w: %v", ErrInternal, r)
+		}
+	}()
 	switch s := stmt.(type) {
 	case *influxql.SelectStatement:
 		return e.executeSelect(ctx, s, ec)

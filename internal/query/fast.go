@@ -2,6 +2,8 @@ package query
 
 import (
 	"context"
+	"fmt"
+	"runtime/debug"
 	"runtime"
 	"sort"
 	"sync"
@@ -292,7 +294,7 @@ func parallel(ctx context.Context, n int, fn func(int) error) error {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
-			if err := fn(i); err != nil {
+			if err := safeCall(fn, i); err != nil {
 				return err
 			}
 		}
@@ -323,7 +325,7 @@ func parallel(ctx context.Context, n int, fn func(int) error) error {
 					mu.Unlock()
 					return
 				}
-				if err := fn(i); err != nil {
+				if err := safeCall(fn, i); err != nil {
 					mu.Lock()
 					if ferr == nil {
 						ferr = err
@@ -336,4 +338,18 @@ func parallel(ctx context.Context, n int, fn func(int) error) error {
 	}
 	wg.Wait()
 	return ferr
+}
+
+// safeCall runs fn(i), turning a panic into an ErrInternal error.
+func safeCall(fn func(int) error, i int) (err error) {
+	defer recoverTo(&err)
+	return fn(i)
+}
+
+// recoverTo stores a recovered panic in *err. Worker goroutines use it: a
+// panic there would otherwise end the whole process.
+func recoverTo(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %v\n%s", ErrInternal, r, debug.Stack())
+	}
 }

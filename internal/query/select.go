@@ -163,10 +163,11 @@ func (e *Executor) plan(ctx context.Context, s *influxql.SelectStatement, ec Exe
 	if len(stmt.Fields) == 0 {
 		return nil, errors.New("at least 1 non-time field must be queried")
 	}
-	p.columns = stmt.ColumnNames()
 	if err := p.classify(); err != nil {
 		return nil, err
 	}
+	// After classify: influxql's ColumnNames assumes valid call arguments.
+	p.columns = stmt.ColumnNames()
 	if p.interval > 0 && p.e.opts.MaxSelectBuckets > 0 && !p.lowerOpen {
 		if n := (p.tmax-p.tmin)/p.interval + 1; n > int64(p.e.opts.MaxSelectBuckets) {
 			return nil, fmt.Errorf("max-select-buckets limit exceeded: (%d/%d)", n, p.e.opts.MaxSelectBuckets)
