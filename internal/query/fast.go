@@ -3,8 +3,8 @@ package query
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 
