@@ -289,16 +289,21 @@ var epochDivisors = map[string]int64{
 
 // renderTimes formats, in place, the time column of every series of res:
 // a first column named "time" holding int64 Unix nanoseconds (as executors
-// return it) becomes an RFC3339Nano UTC string for epoch "" ("2026-01-01T00:00:00Z",
-// trailing zeros trimmed, exactly what InfluxDB's JSON gives) or an integer
-// count of epoch units, truncated toward zero like InfluxDB's integer
-// division. asInt renders epoch "" as nanoseconds (InfluxDB's CSV does).
-// Values of other types are left alone (a time.Time is converted too).
+// return it) becomes an RFC3339Nano string for epoch "" ("2026-01-01T00:00:00Z",
+// trailing zeros trimmed, exactly what InfluxDB's JSON gives), in UTC or in
+// the statement's tz() zone (res.Location, "2025-11-02T01:00:00-04:00"), or
+// an integer count of epoch units, truncated toward zero like InfluxDB's
+// integer division. asInt renders epoch "" as nanoseconds (InfluxDB's CSV
+// does). Values of other types are left alone (a time.Time is converted too).
 func renderTimes(res *Result, epoch string, asInt bool) {
 	if epoch == "" && asInt {
 		epoch = "ns"
 	}
 	div := epochDivisors[epoch]
+	loc := res.Location
+	if loc == nil {
+		loc = time.UTC
+	}
 	for _, row := range res.Series {
 		if len(row.Columns) == 0 || row.Columns[0] != "time" {
 			continue
@@ -317,7 +322,7 @@ func renderTimes(res *Result, epoch string, asInt bool) {
 				continue
 			}
 			if div == 0 {
-				vals[0] = formatTime(ns)
+				vals[0] = formatTime(ns, loc)
 			} else {
 				vals[0] = ns / div
 			}
@@ -325,11 +330,12 @@ func renderTimes(res *Result, epoch string, asInt bool) {
 	}
 }
 
-// formatTime renders Unix nanoseconds as encoding/json renders a UTC
-// time.Time (RFC 3339 with trimmed fractional seconds), InfluxDB's format.
-func formatTime(ns int64) string {
+// formatTime renders Unix nanoseconds in loc as encoding/json renders a
+// time.Time (RFC 3339 with trimmed fractional seconds, "Z" for UTC), which
+// is InfluxDB's format.
+func formatTime(ns int64, loc *time.Location) string {
 	var buf [len(time.RFC3339Nano) + 4]byte
-	return string(time.Unix(0, ns).UTC().AppendFormat(buf[:0], time.RFC3339Nano))
+	return string(time.Unix(0, ns).In(loc).AppendFormat(buf[:0], time.RFC3339Nano))
 }
 
 // chunkResult splits one statement's result into the messages InfluxDB 1.8

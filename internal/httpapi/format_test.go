@@ -60,6 +60,16 @@ func TestQueryEpochRendering(t *testing.T) {
 			}
 			return &Result{Series: []*Row{row}}
 		},
+		"tz": func() *Result {
+			kolkata, err := time.LoadLocation("Asia/Kolkata")
+			if err != nil {
+				panic(err)
+			}
+			return &Result{Location: kolkata, Series: []*Row{{Name: "cpu", Columns: []string{"time", "v"}, Values: [][]any{{times[1], 1.5}}}}}
+		},
+		"tzstmt": func() *Result {
+			return &Result{Series: []*Row{{Name: "cpu", Columns: []string{"time", "v"}, Values: [][]any{{times[1], 1.5}}}}}
+		},
 		// Only a first column named time holding int64 is rendered.
 		"other": func() *Result {
 			return &Result{Series: []*Row{
@@ -95,6 +105,15 @@ func TestQueryEpochRendering(t *testing.T) {
 				t.Fatalf("Content-Type %q", ct)
 			}
 		})
+	}
+	// A tz() zone renders RFC3339 times with the zone's offset, whether the
+	// executor passes the location on or leaves it to the statement.
+	for _, m := range []string{"tz", "tzstmt"} {
+		w := env.do(t, "GET", "/query?db=db&q="+url.QueryEscape("SELECT v FROM "+m+" tz('Asia/Kolkata')"), nil, nil)
+		want := `{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[["2026-01-01T05:30:00.12+05:30",1.5]]}]}]}` + "\n"
+		if got := w.Body.String(); got != want {
+			t.Fatalf("%s: got %s\nwant %s", m, got, want)
+		}
 	}
 	w := env.do(t, "GET", "/query?db=db&q=SELECT+v+FROM+other", nil, nil)
 	want := `{"results":[{"statement_id":0,"series":[{"name":"other","columns":["v","time"],"values":[[5,7]]},` +

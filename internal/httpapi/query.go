@@ -138,6 +138,9 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 			res = &Result{}
 		}
 		res.StatementID = i
+		if sel, ok := stmt.(*influxql.SelectStatement); ok && res.Location == nil {
+			res.Location = sel.Location // tz(), should an executor not pass it on
+		}
 		renderTimes(res, ec.Epoch, out.csv())
 		out.add(res)
 	}

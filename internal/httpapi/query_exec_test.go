@@ -44,6 +44,10 @@ func TestQueryThroughExecutor(t *testing.T) {
 				"cpu,host=a,1767225600000000000,1\ncpu,host=a,1767225601500000000,2\ncpu,host=a,1767225603000000000,4\n" +
 				"cpu,host=b,1767225602000000000,3\n" +
 				"\nname,tags,time,count\ncpu,,0,4\n"},
+		{"tz", "", "", "SELECT v FROM cpu WHERE host = 'b' tz('America/New_York')",
+			`{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[["2025-12-31T19:00:02-05:00",3]]}]}]}` + "\n"},
+		{"tz epoch", "epoch=s", "", "SELECT v FROM cpu WHERE host = 'b' tz('America/New_York')",
+			`{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[[1767225602,3]]}]}]}` + "\n"},
 		{"limit error", "", "", "SELECT used FROM disk; SELECT v FROM cpu",
 			`{"results":[{"statement_id":0,"error":"max-select-series limit exceeded: (3/2)"},{"statement_id":1,"error":"not executed"}]}` + "\n"},
 	}
