@@ -86,15 +86,27 @@ func (e *Executor) metaDatabase(on string, ec ExecutionContext) (string, error) 
 			return db, nil
 		}
 	}
-	return "", fmt.Errorf("database not found: %s", db)
+	return "", fmt.Errorf("%w: %s", errDatabaseNotFound, db)
 }
+
+// errDatabaseNotFound is wrapped as "database not found: <name>", InfluxDB's text.
+var errDatabaseNotFound = errors.New("database not found")
 
 // metaFilter is a SHOW statement's WHERE clause: a tag predicate for the
 // index and a time range.
 type metaFilter struct {
 	expr       *tsdb.TagExpr
 	tmin, tmax int64
+	// name, when set, restricts measurements (WHERE _name = 'cpu' AND ...).
+	name func(string) bool
 }
+
+// keep reports whether measurement m passes the filter's _name conditions.
+func (f *metaFilter) keep(m string) bool { return f.name == nil || f.name(m) }
+
+// errInvalidTagComparison is InfluxDB's answer to a WHERE condition the
+// index cannot evaluate (a field, or a tag compared with < or >).
+var errInvalidTagComparison = errors.New("invalid tag comparison operator")
 
 // anyTime is the unbounded time range.
 var anyTime = metaFilter{tmin: math.MinInt64, tmax: math.MaxInt64}
@@ -123,6 +135,7 @@ func (e *Executor) metaCondition(cond influxql.Expr, noTime string) (metaFilter,
 		}
 		cond = rest
 	}
+	cond, f.name = splitNameCondition(cond)
 	if cond == nil {
 		return f, nil
 	}
@@ -131,24 +144,68 @@ func (e *Executor) metaCondition(cond influxql.Expr, noTime string) (metaFilter,
 		return f, err
 	}
 	if residual != nil {
-		return f, fmt.Errorf("unsupported condition for a meta query: %s (only tag comparisons with =, !=, =~ and !~)", residual)
+		return f, errInvalidTagComparison
 	}
 	f.expr = te
 	return f, nil
 }
 
+// splitNameCondition takes the top-level AND terms that compare the
+// measurement name (_name =, !=, =~, !~) out of cond as a predicate.
+func splitNameCondition(cond influxql.Expr) (influxql.Expr, func(string) bool) {
+	var preds []func(string) bool
+	var rest influxql.Expr
+	var walk func(influxql.Expr)
+	walk = func(x influxql.Expr) {
+		if p, ok := x.(*influxql.ParenExpr); ok {
+			walk(p.Expr)
+			return
+		}
+		if b, ok := x.(*influxql.BinaryExpr); ok {
+			if b.Op == influxql.AND {
+				walk(b.LHS)
+				walk(b.RHS)
+				return
+			}
+			if ref, ok := b.LHS.(*influxql.VarRef); ok && ref.Val == "_name" {
+				if m, err := tagKeyMatcher(b.Op, b.RHS); err == nil {
+					preds = append(preds, m)
+					return
+				}
+			}
+		}
+		rest = andExpr(rest, x)
+	}
+	walk(cond)
+	if len(preds) == 0 {
+		return cond, nil
+	}
+	return rest, func(m string) bool {
+		for _, p := range preds {
+			if !p(m) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 // metaMeasurements resolves FROM sources (names and regular expressions) to
 // the sorted measurements of db that exist; no sources means all of them.
-func (e *Executor) metaMeasurements(ctx context.Context, db string, sources influxql.Sources) ([]string, error) {
+func (e *Executor) metaMeasurements(ctx context.Context, db string, sources influxql.Sources, f *metaFilter) ([]string, error) {
 	all, err := e.opts.Storage.MeasurementNames(ctx, db, nil, math.MinInt64, math.MaxInt64)
 	if err != nil {
 		return nil, dbNotFound(err, db)
 	}
-	if len(sources) == 0 {
-		return all, nil
-	}
 	var out []string
 	for _, name := range all {
+		if f != nil && !f.keep(name) {
+			continue
+		}
+		if len(sources) == 0 {
+			out = append(out, name)
+			continue
+		}
 		for _, src := range sources {
 			if m, ok := src.(*influxql.Measurement); ok && matchMeasurement(m, name) {
 				out = append(out, name)
@@ -186,6 +243,9 @@ func (e *Executor) showMeasurements(ctx context.Context, s *influxql.ShowMeasure
 		return nil, errors.New("SHOW MEASUREMENTS ON with a wildcard is not supported")
 	}
 	db, err := e.metaDatabase(s.Database, ec)
+	if errors.Is(err, errDatabaseNotFound) {
+		return &Result{}, nil // 1.8 answers an unknown database with no measurements
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -197,15 +257,14 @@ func (e *Executor) showMeasurements(ctx context.Context, s *influxql.ShowMeasure
 	if err != nil {
 		return nil, dbNotFound(err, db)
 	}
-	if m, ok := s.Source.(*influxql.Measurement); ok {
-		kept := names[:0]
-		for _, n := range names {
-			if matchMeasurement(m, n) {
-				kept = append(kept, n)
-			}
+	m, _ := s.Source.(*influxql.Measurement)
+	kept := names[:0]
+	for _, n := range names {
+		if f.keep(n) && (m == nil || matchMeasurement(m, n)) {
+			kept = append(kept, n)
 		}
-		names = kept
 	}
+	names = kept
 	names = paginate(names, s.Limit, s.Offset)
 	if len(names) == 0 {
 		return &Result{}, nil
@@ -232,7 +291,7 @@ func (e *Executor) showTagKeys(ctx context.Context, s *influxql.ShowTagKeysState
 	if err != nil {
 		return nil, err
 	}
-	ms, err := e.metaMeasurements(ctx, db, s.Sources)
+	ms, err := e.metaMeasurements(ctx, db, s.Sources, &f)
 	if err != nil {
 		return nil, err
 	}
@@ -312,8 +371,10 @@ func (e *Executor) showTagValues(ctx context.Context, s *influxql.ShowTagValuesS
 			continue
 		}
 		row := &Row{Name: m, Columns: []string{"key", "value"}, Values: make([][]any, len(kv))}
+		cells := make([]any, 2*len(kv)) // one allocation for every row's cells
 		for j, v := range kv {
-			row.Values[j] = []any{v.Key, v.Value}
+			cells[2*j], cells[2*j+1] = v.Key, v.Value
+			row.Values[j] = cells[2*j : 2*j+2 : 2*j+2]
 		}
 		res.Series = append(res.Series, row)
 	}
@@ -329,7 +390,7 @@ func (e *Executor) tagValues(ctx context.Context, db string, sources influxql.So
 	if err != nil {
 		return nil, nil, err
 	}
-	ms, err := e.metaMeasurements(ctx, db, sources)
+	ms, err := e.metaMeasurements(ctx, db, sources, &f)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -347,7 +408,7 @@ func (e *Executor) showFieldKeys(ctx context.Context, s *influxql.ShowFieldKeysS
 	if err != nil {
 		return nil, err
 	}
-	ms, err := e.metaMeasurements(ctx, db, s.Sources)
+	ms, err := e.metaMeasurements(ctx, db, s.Sources, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -381,7 +442,7 @@ func (e *Executor) showSeries(ctx context.Context, s *influxql.ShowSeriesStateme
 	if err != nil {
 		return nil, err
 	}
-	ms, err := e.metaMeasurements(ctx, db, s.Sources)
+	ms, err := e.metaMeasurements(ctx, db, s.Sources, &f)
 	if err != nil {
 		return nil, err
 	}
@@ -402,8 +463,10 @@ func (e *Executor) showSeries(ctx context.Context, s *influxql.ShowSeriesStateme
 		return &Result{}, nil
 	}
 	row := &Row{Columns: []string{"key"}, Values: make([][]any, len(all))}
+	cells := make([]any, len(all))
 	for i, k := range all {
-		row.Values[i] = []any{k}
+		cells[i] = k
+		row.Values[i] = cells[i : i+1 : i+1]
 	}
 	return &Result{Series: []*Row{row}}, nil
 }
@@ -436,11 +499,14 @@ var errGroupByCardinality = errors.New("GROUP BY is not supported in cardinality
 
 // SHOW SERIES [EXACT] CARDINALITY.
 func (e *Executor) showSeriesCardinality(ctx context.Context, s *influxql.ShowSeriesCardinalityStatement, ec ExecutionContext) (*Result, error) {
+	estimate := !s.Exact && s.Sources == nil && s.Condition == nil && s.Dimensions == nil && s.Limit == 0 && s.Offset == 0
 	db, err := e.metaDatabase(s.Database, ec)
+	if estimate && errors.Is(err, errDatabaseNotFound) {
+		return estimateRow(0), nil // as 1.8
+	}
 	if err != nil {
 		return nil, err
 	}
-	estimate := !s.Exact && s.Sources == nil && s.Condition == nil && s.Dimensions == nil && s.Limit == 0 && s.Offset == 0
 	if len(s.Dimensions) > 0 {
 		return nil, errGroupByCardinality
 	}
@@ -448,7 +514,7 @@ func (e *Executor) showSeriesCardinality(ctx context.Context, s *influxql.ShowSe
 	if err != nil {
 		return nil, err
 	}
-	ms, err := e.metaMeasurements(ctx, db, s.Sources)
+	ms, err := e.metaMeasurements(ctx, db, s.Sources, &f)
 	if err != nil {
 		return nil, err
 	}
@@ -469,11 +535,14 @@ func (e *Executor) showSeriesCardinality(ctx context.Context, s *influxql.ShowSe
 // SHOW MEASUREMENT [EXACT] CARDINALITY: the estimate form gives
 // "cardinality estimation", the exact one a single unnamed "count".
 func (e *Executor) showMeasurementCardinality(ctx context.Context, s *influxql.ShowMeasurementCardinalityStatement, ec ExecutionContext) (*Result, error) {
+	estimate := !s.Exact && s.Sources == nil && s.Condition == nil && s.Dimensions == nil && s.Limit == 0 && s.Offset == 0
 	db, err := e.metaDatabase(s.Database, ec)
+	if estimate && errors.Is(err, errDatabaseNotFound) {
+		return estimateRow(0), nil // as 1.8
+	}
 	if err != nil {
 		return nil, err
 	}
-	estimate := !s.Exact && s.Sources == nil && s.Condition == nil && s.Dimensions == nil && s.Limit == 0 && s.Offset == 0
 	if len(s.Dimensions) > 0 {
 		return nil, errGroupByCardinality
 	}
@@ -485,9 +554,15 @@ func (e *Executor) showMeasurementCardinality(ctx context.Context, s *influxql.S
 	if err != nil {
 		return nil, dbNotFound(err, db)
 	}
-	if len(s.Sources) > 0 {
+	if len(s.Sources) > 0 || f.name != nil {
 		var kept []string
 		for _, n := range names {
+			if !f.keep(n) {
+				continue
+			}
+			if len(s.Sources) == 0 {
+				kept = append(kept, n)
+			}
 			for _, src := range s.Sources {
 				if m, ok := src.(*influxql.Measurement); ok && matchMeasurement(m, n) {
 					kept = append(kept, n)
@@ -523,7 +598,7 @@ func (e *Executor) showTagKeyCardinality(ctx context.Context, s *influxql.ShowTa
 	if err != nil {
 		return nil, err
 	}
-	ms, err := e.metaMeasurements(ctx, db, s.Sources)
+	ms, err := e.metaMeasurements(ctx, db, s.Sources, &f)
 	if err != nil {
 		return nil, err
 	}
@@ -554,13 +629,21 @@ func (e *Executor) showTagValuesCardinality(ctx context.Context, s *influxql.Sho
 	}
 	counts := make([]int, len(ms))
 	for i := range ms {
-		distinct := make(map[string]struct{}, len(vals[i]))
-		for _, v := range vals[i] {
-			distinct[v.Value] = struct{}{}
-		}
-		counts[i] = len(distinct)
+		counts[i] = distinctValues(vals[i])
 	}
 	return countRows(ms, counts, s.Limit, s.Offset), nil
+}
+
+// distinctValues counts the distinct values of pairs sorted by key.
+func distinctValues(kv []tsdb.TagValue) int {
+	if len(kv) == 0 || kv[0].Key == kv[len(kv)-1].Key {
+		return len(kv) // one key: its values are distinct already
+	}
+	distinct := make(map[string]struct{}, len(kv))
+	for _, v := range kv {
+		distinct[v.Value] = struct{}{}
+	}
+	return len(distinct)
 }
 
 // SHOW FIELD KEY [EXACT] CARDINALITY: per measurement, the number of fields.
@@ -579,7 +662,7 @@ func (e *Executor) showFieldKeyCardinality(ctx context.Context, s *influxql.Show
 	if err != nil {
 		return nil, err
 	}
-	ms, err := e.metaMeasurements(ctx, db, s.Sources)
+	ms, err := e.metaMeasurements(ctx, db, s.Sources, &f)
 	if err != nil {
 		return nil, err
 	}
@@ -634,7 +717,7 @@ func (e *Executor) dropSeries(ctx context.Context, s *influxql.DropSeriesStateme
 	if err != nil {
 		return nil, err
 	}
-	ms, err := e.metaMeasurements(ctx, db, s.Sources)
+	ms, err := e.metaMeasurements(ctx, db, s.Sources, &f)
 	if err != nil {
 		return nil, err
 	}
@@ -657,7 +740,7 @@ func (e *Executor) deleteSeries(ctx context.Context, s *influxql.DeleteSeriesSta
 	if err != nil {
 		return nil, err
 	}
-	ms, err := e.metaMeasurements(ctx, db, s.Sources)
+	ms, err := e.metaMeasurements(ctx, db, s.Sources, &f)
 	if err != nil {
 		return nil, err
 	}

@@ -178,13 +178,19 @@ var showCases = []metaCase{
 	{q: `SHOW MEASUREMENTS WITH MEASUREMENT = mem`, want: rows(one("measurements", "name", "mem"))},
 	{q: `SHOW MEASUREMENTS WITH MEASUREMENT =~ /^(c|d)/`, want: rows(one("measurements", "name", "cpu", "disk"))},
 	{q: `SHOW MEASUREMENTS WHERE host = 'a'`, want: rows(one("measurements", "name", "cpu", "disk", "mem"))},
+	// Differs from 1.8, whose TSI lists a measurement for tag != 'x' only when
+	// no series has tag = 'x' (here: nothing); Fieldhub agrees with SHOW SERIES.
 	{q: `SHOW MEASUREMENTS WHERE region =~ /u/ AND host != 'a'`, want: rows(one("measurements", "name", "cpu"))},
+	{q: `SHOW MEASUREMENTS WHERE region =~ /u/ AND host = 'b'`, want: rows(one("measurements", "name", "cpu"))},
+	{q: `SHOW MEASUREMENTS WHERE _name = 'cpu'`, want: rows(one("measurements", "name", "cpu"))},
+	{q: `SHOW MEASUREMENTS WHERE _name =~ /m/ AND host = 'a'`, want: rows(one("measurements", "name", "mem"))},
+	{q: `SHOW MEASUREMENTS WITH MEASUREMENT =~ /x/`, want: &query.Result{}},
 	{q: `SHOW MEASUREMENTS WHERE path = '/' OR zone = 'z,1'`, want: rows(one("measurements", "name", "cpu", "disk"))},
 	{q: `SHOW MEASUREMENTS WHERE host = 'nope'`, want: &query.Result{}},
 	{q: `SHOW MEASUREMENTS ON empty`, want: &query.Result{}},
 	{q: `SHOW MEASUREMENTS WHERE time > now() - 1h`, wantErr: "SHOW MEASUREMENTS doesn't support time in WHERE clause"},
 	{q: `SHOW MEASUREMENTS`, db: "-", wantErr: "database name required"},
-	{q: `SHOW MEASUREMENTS ON nope`, wantErr: "database not found: nope"},
+	{q: `SHOW MEASUREMENTS ON nope`, want: &query.Result{}}, // 1.8 does not complain here
 
 	// SHOW TAG KEYS
 	{q: `SHOW TAG KEYS`, want: rows(
@@ -200,6 +206,7 @@ var showCases = []metaCase{
 	{q: `SHOW TAG KEYS FROM cpu WHERE time >= '2026-01-01T00:00:00Z'`, want: rows(one("cpu", "tagKey", "host", "zone"))},
 	{q: `SHOW TAG KEYS FROM cpu WHERE time < '2026-01-01T00:00:00Z'`, want: rows(one("cpu", "tagKey", "host", "region"))},
 	{q: `SHOW TAG KEYS ON nope`, wantErr: "database not found: nope"},
+	{q: `SHOW TAG KEYS FROM cpu SLIMIT 1`, want: rows(one("cpu", "tagKey", "host", "region", "zone"))},
 
 	// SHOW TAG VALUES
 	{q: `SHOW TAG VALUES WITH KEY = host`, want: rows(
@@ -217,6 +224,14 @@ var showCases = []metaCase{
 	{q: `SHOW TAG VALUES FROM cpu WITH KEY = host WHERE region = ''`, want: rows(row("cpu", kv, []any{"host", "c d"}))},
 	{q: `SHOW TAG VALUES FROM cpu WITH KEY = host WHERE time >= '2026-01-01T00:00:00Z'`, want: rows(row("cpu", kv, []any{"host", "c d"}))},
 	{q: `SHOW TAG VALUES WITH KEY = nope`, want: &query.Result{}},
+	{q: `SHOW TAG VALUES WITH KEY = host WHERE region =~ /u/ AND host != 'a'`, want: rows(row("cpu", kv, []any{"host", "b"}))},
+	{q: `SHOW TAG VALUES WITH KEY = host WHERE host = 'a' OR host = 'b'`, want: rows(
+		row("cpu", kv, []any{"host", "a"}, []any{"host", "b"}),
+		row("disk", kv, []any{"host", "a"}),
+		row("mem", kv, []any{"host", "a"}))},
+	{q: `SHOW TAG VALUES FROM cpu WITH KEY = "host" WHERE zone = ''`, want: rows(row("cpu", kv, []any{"host", "a"}, []any{"host", "b"}))},
+	{q: `SHOW TAG VALUES ON nope WITH KEY = host`, wantErr: "database not found: nope"},
+	{q: `SHOW TAG VALUES WITH KEY = host WHERE host =~ /a/ OR usage > 1`, wantErr: "invalid tag comparison operator"},
 	{q: `SHOW TAG VALUES WITH KEY = host`, db: "-", wantErr: "database name required"},
 
 	// SHOW FIELD KEYS
@@ -226,6 +241,8 @@ var showCases = []metaCase{
 		row("mem", []string{"fieldKey", "fieldType"}, []any{"free", "unsigned"}, []any{"note", "string"}, []any{"ok", "boolean"}))},
 	{q: `SHOW FIELD KEYS FROM mem LIMIT 1 OFFSET 1`, want: rows(row("mem", []string{"fieldKey", "fieldType"}, []any{"note", "string"}))},
 	{q: `SHOW FIELD KEYS ON empty`, want: &query.Result{}},
+	{q: `SHOW FIELD KEYS FROM nope`, want: &query.Result{}},
+	{q: `SHOW FIELD KEYS ON nope`, wantErr: "database not found: nope"},
 
 	// SHOW SERIES
 	{q: `SHOW SERIES`, want: rows(one("", "key",
@@ -234,15 +251,32 @@ var showCases = []metaCase{
 	{q: `SHOW SERIES WHERE host = 'a' AND time < '2026-01-01T00:00:00Z'`, want: rows(one("", "key", "cpu,host=a,region=eu", "mem,host=a"))},
 	{q: `SHOW SERIES FROM /^d/`, want: rows(one("", "key", "disk,host=a,path=/"))},
 	{q: `SHOW SERIES WHERE host = 'nope'`, want: &query.Result{}},
-	{q: `SHOW SERIES WHERE usage > 1`, wantErr: "unsupported condition for a meta query: usage > 1 (only tag comparisons with =, !=, =~ and !~)"},
+	{q: `SHOW SERIES WHERE usage > 1`, wantErr: "invalid tag comparison operator"},
+	{q: `SHOW SERIES WHERE host > 'a'`, wantErr: "invalid tag comparison operator"},
+	{q: `SHOW SERIES WHERE region =~ /u/ AND host != 'a'`, want: rows(one("", "key", "cpu,host=b,region=us"))},
+	{q: `SHOW SERIES FROM cpu WHERE zone !~ /./`, want: rows(one("", "key", "cpu,host=a,region=eu", "cpu,host=b,region=us"))},
+	{q: `SHOW SERIES FROM cpu WHERE _name = 'cpu' AND host = 'a'`, want: rows(one("", "key", "cpu,host=a,region=eu"))},
+	// Time bounds select partitions (1.8: shards), not points: host=a and
+	// mem only have points at 00:00:00, in the partition of [00:00, 01:00).
+	{q: `SHOW SERIES WHERE time > '2025-12-31T00:00:30Z' AND time < '2025-12-31T00:02:00Z'`, want: rows(one("", "key",
+		"cpu,host=a,region=eu", "cpu,host=b,region=us", "mem,host=a"))},
+	{q: `SHOW SERIES WHERE time > '2026-01-01T00:00:00Z'`, want: rows(one("", "key", `cpu,host=c\ d,zone=z\,1`, "disk,host=a,path=/"))},
+	{q: `SHOW SERIES WHERE time > 0 AND time < 1`, want: &query.Result{}},
+	{q: `SHOW SERIES ON nope`, wantErr: "database not found: nope"},
 
 	// Cardinality
 	{q: `SHOW SERIES CARDINALITY`, want: rows(one("", "cardinality estimation", int64(5)))},
 	{q: `SHOW SERIES CARDINALITY ON empty`, want: rows(one("", "cardinality estimation", int64(0)))},
+	{q: `SHOW SERIES CARDINALITY ON nope`, want: rows(one("", "cardinality estimation", int64(0)))},
+	{q: `SHOW SERIES EXACT CARDINALITY ON nope`, wantErr: "database not found: nope"},
+	{q: `SHOW SERIES EXACT CARDINALITY FROM cpu LIMIT 1`, want: rows(one("cpu", "count", int64(3)))},
+	{q: `SHOW SERIES EXACT CARDINALITY FROM cpu LIMIT 1 OFFSET 1`, want: &query.Result{}},
+	{q: `SHOW SERIES CARDINALITY WHERE time > 0`, wantErr: "SHOW SERIES EXACT CARDINALITY doesn't support time in WHERE clause"},
 	{q: `SHOW SERIES EXACT CARDINALITY`, want: rows(one("cpu", "count", int64(3)), one("disk", "count", int64(1)), one("mem", "count", int64(1)))},
 	{q: `SHOW SERIES CARDINALITY FROM cpu WHERE host = 'a'`, want: rows(one("cpu", "count", int64(1)))},
 	{q: `SHOW SERIES EXACT CARDINALITY WHERE time > now() - 1h`, wantErr: "SHOW SERIES EXACT CARDINALITY doesn't support time in WHERE clause"},
 	{q: `SHOW MEASUREMENT CARDINALITY`, want: rows(one("", "cardinality estimation", int64(3)))},
+	{q: `SHOW MEASUREMENT CARDINALITY ON nope`, want: rows(one("", "cardinality estimation", int64(0)))},
 	{q: `SHOW MEASUREMENT EXACT CARDINALITY`, want: rows(one("", "count", int64(3)))},
 	{q: `SHOW MEASUREMENT EXACT CARDINALITY FROM /^(cpu|mem)$/ WHERE host = 'a'`, want: rows(one("", "count", int64(2)))},
 	{q: `SHOW MEASUREMENT EXACT CARDINALITY ON empty`, want: &query.Result{}},
@@ -251,8 +285,11 @@ var showCases = []metaCase{
 	{q: `SHOW TAG KEY CARDINALITY WHERE time > 0`, wantErr: "SHOW TAG KEY EXACT CARDINALITY doesn't support time in WHERE clause"},
 	{q: `SHOW TAG VALUES CARDINALITY WITH KEY = host`, want: rows(one("cpu", "count", int64(3)), one("disk", "count", int64(1)), one("mem", "count", int64(1)))},
 	{q: `SHOW TAG VALUES EXACT CARDINALITY FROM cpu WITH KEY IN (host, region) WHERE region = 'us'`, want: rows(one("cpu", "count", int64(2)))},
+	{q: `SHOW TAG VALUES CARDINALITY WITH KEY IN (host, region)`, want: rows(one("cpu", "count", int64(5)), one("disk", "count", int64(1)), one("mem", "count", int64(1)))},
 	{q: `SHOW FIELD KEY CARDINALITY`, want: rows(one("cpu", "count", int64(2)), one("disk", "count", int64(1)), one("mem", "count", int64(3)))},
 	{q: `SHOW FIELD KEY EXACT CARDINALITY FROM /^(cpu|disk)$/`, want: rows(one("cpu", "count", int64(2)), one("disk", "count", int64(1)))},
+	{q: `SHOW FIELD KEY CARDINALITY WHERE host = 'a'`, want: rows(one("cpu", "count", int64(2)), one("disk", "count", int64(1)), one("mem", "count", int64(3)))},
+	{q: `SHOW FIELD KEY CARDINALITY WHERE region = 'eu'`, want: rows(one("cpu", "count", int64(2)))},
 
 	// Not ours.
 	{q: `SHOW DATABASES`, wantErr: "statement not supported yet: SHOW DATABASES"},

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/fieldhub/fieldhub/internal/model"
@@ -156,6 +157,10 @@ func (e *Engine) TagKeys(ctx context.Context, db string, measurements []string, 
 // TagValues returns, for each measurement, the tag key/value pairs of its
 // series that match expr and have data in [tmin, tmax], for the tag keys
 // accepted by keyMatch, sorted by key then value (SHOW TAG VALUES).
+//
+// With few selected series and many values it reads the values off the
+// selected series' keys; otherwise it intersects each value's postings with
+// the selection (or takes every value when all series are selected).
 func (e *Engine) TagValues(ctx context.Context, db string, measurements []string, keyMatch func(key string) bool, expr *TagExpr, tmin, tmax int64) ([][]TagValue, error) {
 	sel, err := e.selectMeta(db, measurements, expr, tmin, tmax)
 	if err != nil {
@@ -163,44 +168,103 @@ func (e *Engine) TagValues(ctx context.Context, db string, measurements []string
 	}
 	out := make([][]TagValue, len(measurements))
 	x := sel.d.series
-	x.mu.RLock()
 	for i, m := range measurements {
-		ids := sel.ids[i]
-		mp := x.postings[m]
-		if ids == nil || mp == nil {
+		if sel.ids[i] == nil {
 			continue
 		}
-		all := ids.GetCardinality() == mp.all.GetCardinality()
-		for k, vals := range mp.tags {
-			if !keyMatch(k) {
-				continue
-			}
-			for v, bm := range vals {
-				if all || bm.Intersects(ids) {
-					out[i] = append(out[i], TagValue{Key: k, Value: v})
-				}
-			}
+		x.mu.RLock()
+		tv, err := tagValuesLocked(x, x.postings[m], sel.ids[i], keyMatch)
+		x.mu.RUnlock()
+		if err != nil {
+			return nil, err
 		}
+		out[i] = tv
 		if err := ctx.Err(); err != nil {
-			x.mu.RUnlock()
 			return nil, err
 		}
 	}
-	x.mu.RUnlock()
-	for _, tv := range out {
-		sort.Slice(tv, func(a, b int) bool {
-			if tv[a].Key != tv[b].Key {
-				return tv[a].Key < tv[b].Key
-			}
-			return tv[a].Value < tv[b].Value
-		})
+	return out, nil
+}
+
+// tagValuesLocked answers TagValues for one measurement; x.mu is held.
+func tagValuesLocked(x *seriesIndex, mp *measurementPostings, ids *roaring.Bitmap, keyMatch func(string) bool) ([]TagValue, error) {
+	if mp == nil {
+		return nil, nil
 	}
-	return out, ctx.Err()
+	var keys []string
+	nvals := 0
+	for k, vals := range mp.tags {
+		if keyMatch(k) {
+			keys = append(keys, k)
+			nvals += len(vals)
+		}
+	}
+	sort.Strings(keys)
+	card := ids.GetCardinality()
+	all := card == mp.all.GetCardinality()
+	var out []TagValue
+	if !all && card < uint64(nvals) {
+		// Few series, many values: read the values off the series keys.
+		found := make(map[string]map[string]struct{}, len(keys))
+		for _, k := range keys {
+			found[k] = map[string]struct{}{}
+		}
+		var tags []model.Tag
+		it := ids.Iterator()
+		for it.HasNext() {
+			se := x.byIDLocked(uint64(it.Next()))
+			if se == nil {
+				continue
+			}
+			_, tg, err := parseSeriesKey(keyBytes(se.key), tags[:0])
+			if err != nil {
+				return nil, err
+			}
+			tags = tg
+			for _, t := range tags {
+				if set := found[string(t.Key)]; set != nil {
+					if _, ok := set[string(t.Value)]; !ok {
+						set[string(t.Value)] = struct{}{}
+					}
+				}
+			}
+		}
+		for _, k := range keys {
+			out = appendSortedValues(out, k, found[k])
+		}
+		return out, nil
+	}
+	out = make([]TagValue, 0, min(nvals, int(card)))
+	for _, k := range keys {
+		vals := mp.tags[k]
+		start := len(out)
+		for v, bm := range vals {
+			if all || bm.Intersects(ids) {
+				out = append(out, TagValue{Key: k, Value: v})
+			}
+		}
+		part := out[start:]
+		sort.Slice(part, func(a, b int) bool { return part[a].Value < part[b].Value })
+	}
+	return out, nil
+}
+
+func appendSortedValues(out []TagValue, key string, set map[string]struct{}) []TagValue {
+	vals := make([]string, 0, len(set))
+	for v := range set {
+		vals = append(vals, v)
+	}
+	sort.Strings(vals)
+	for _, v := range vals {
+		out = append(out, TagValue{Key: key, Value: v})
+	}
+	return out
 }
 
 // SeriesKeys returns, for each measurement, the sorted keys of its series
 // that match expr and have data in [tmin, tmax] (SHOW SERIES). A key is
 // rendered like InfluxDB's: measurement,k=v,... with line-protocol escaping.
+// The keys of one measurement share one allocation.
 func (e *Engine) SeriesKeys(ctx context.Context, db string, measurements []string, expr *TagExpr, tmin, tmax int64) ([][]string, error) {
 	sel, err := e.selectMeta(db, measurements, expr, tmin, tmax)
 	if err != nil {
@@ -209,6 +273,7 @@ func (e *Engine) SeriesKeys(ctx context.Context, db string, measurements []strin
 	out := make([][]string, len(measurements))
 	var raw []string
 	var buf []byte
+	var ends []int
 	var tags []model.Tag
 	for i, ids := range sel.ids {
 		if ids == nil {
@@ -223,15 +288,22 @@ func (e *Engine) SeriesKeys(ctx context.Context, db string, measurements []strin
 			}
 		}
 		sel.d.series.mu.RUnlock()
-		keys := make([]string, 0, len(raw))
+		buf, ends = buf[:0], ends[:0]
 		for _, k := range raw {
-			meas, tg, err := parseSeriesKey([]byte(k), tags[:0])
+			meas, tg, err := parseSeriesKey(keyBytes(k), tags[:0])
 			if err != nil {
 				return nil, err
 			}
 			tags = tg
-			buf = appendDisplayKey(buf[:0], meas, tags)
-			keys = append(keys, string(buf))
+			buf = appendDisplayKey(buf, meas, tags)
+			ends = append(ends, len(buf))
+		}
+		all := string(buf)
+		keys := make([]string, len(ends))
+		start := 0
+		for j, end := range ends {
+			keys[j] = all[start:end]
+			start = end
 		}
 		sort.Strings(keys)
 		out[i] = keys
@@ -257,6 +329,10 @@ func (e *Engine) SeriesCardinality(ctx context.Context, db string, measurements 
 	}
 	return out, ctx.Err()
 }
+
+// keyBytes views a series key as bytes without copying it, for parsing only:
+// the bytes must not be modified.
+func keyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // appendDisplayKey renders a series key as InfluxDB prints it: the
 // measurement with commas and spaces escaped, then ,key=value per tag with
