@@ -451,3 +451,43 @@ func TestQueryChunkedStopsWhenClientGone(t *testing.T) {
 		t.Fatalf("abandoned query still listed: %v", rows)
 	}
 }
+
+func TestStreamsSeries(t *testing.T) {
+	for q, want := range map[string]bool{
+		"SELECT v FROM cpu":                           true,
+		"SELECT v INTO x FROM cpu":                    true,
+		"SHOW SERIES":                                 true,
+		"SHOW FIELD KEYS":                             true,
+		"SHOW TAG KEY CARDINALITY":                    true,
+		"SHOW TAG VALUES CARDINALITY WITH KEY = host": true,
+		"SHOW SERIES CARDINALITY":                     false,
+		"SHOW SERIES EXACT CARDINALITY":               true,
+		"SHOW MEASUREMENT CARDINALITY":                false,
+		"SHOW MEASUREMENT CARDINALITY FROM cpu":       true,
+		"SHOW MEASUREMENTS":                           false,
+		"SHOW TAG KEYS":                               false,
+		"SHOW TAG VALUES WITH KEY = host":             false,
+		"SHOW DATABASES":                              false,
+		"SHOW RETENTION POLICIES ON db":               false,
+		"SHOW QUERIES":                                false,
+		"EXPLAIN SELECT v FROM cpu":                   false,
+		"CREATE DATABASE x":                           false,
+	} {
+		stmt, err := influxql.ParseStatement(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := streamsSeries(stmt); got != want {
+			t.Errorf("streamsSeries(%s) = %v, want %v", q, got, want)
+		}
+	}
+	// Statements outside the SELECT emitter are one chunk whatever their size.
+	env := newTestEnv(t, nil)
+	mustStatus(t, env.do(t, "POST", queryURL("CREATE RETENTION POLICY a ON db DURATION 1h REPLICATION 1; CREATE RETENTION POLICY b ON db DURATION 2h REPLICATION 1"), nil, nil), 200)
+	w := env.do(t, "GET", queryURL("SHOW RETENTION POLICIES")+"&chunked=true&chunk_size=1", nil, nil)
+	want := `{"results":[{"statement_id":0,"series":[{"columns":["name","duration","shardGroupDuration","replicaN","default"],` +
+		`"values":[["a","1h0m0s","1h0m0s",1,false],["autogen","0s","168h0m0s",1,true],["b","2h0m0s","1h0m0s",1,false]]}]}]}` + "\n"
+	if got := w.Body.String(); got != want {
+		t.Fatalf("got %s\nwant %s", got, want)
+	}
+}

@@ -142,7 +142,7 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 			res.Location = sel.Location // tz(), should an executor not pass it on
 		}
 		renderTimes(res, ec.Epoch, out.csv())
-		out.add(res)
+		out.addStatement(res, streamsSeries(stmt))
 	}
 	out.finish()
 }
@@ -208,14 +208,23 @@ func (o *resultWriter) csv() bool {
 	return ok
 }
 
-// add sends (chunked) or keeps res.
-func (o *resultWriter) add(res *Result) {
+// add sends (chunked, as one message) or keeps res.
+func (o *resultWriter) add(res *Result) { o.addStatement(res, false) }
+
+// addStatement sends (chunked) or keeps res; split sends it as InfluxDB's
+// SELECT emitter does, one series per message and at most chunkSize values
+// each.
+func (o *resultWriter) addStatement(res *Result, split bool) {
 	if o.chunkSize == 0 {
 		o.resp.Results = append(o.resp.Results, res)
 		return
 	}
 	o.start()
-	for _, msg := range chunkResult(res, o.chunkSize) {
+	msgs := []*Result{res}
+	if split {
+		msgs = chunkResult(res, o.chunkSize)
+	}
+	for _, msg := range msgs {
 		if o.err != nil {
 			return
 		}
@@ -243,6 +252,26 @@ func (o *resultWriter) start() {
 	o.started = true
 	o.w.Header()["Content-Type"] = o.format.contentType()
 	o.w.WriteHeader(http.StatusOK)
+}
+
+// streamsSeries reports whether InfluxDB 1.8 answers stmt through its SELECT
+// emitter, whose chunked answer is one series per message split at
+// chunk_size: SELECT, and the SHOW statements it rewrites into SELECTs
+// (query/statement_rewriter.go there). Every other statement is answered in
+// one message, however many series it has.
+func streamsSeries(stmt influxql.Statement) bool {
+	switch s := stmt.(type) {
+	case *influxql.SelectStatement, *influxql.ShowSeriesStatement, *influxql.ShowFieldKeysStatement,
+		*influxql.ShowFieldKeyCardinalityStatement, *influxql.ShowTagKeyCardinalityStatement,
+		*influxql.ShowTagValuesCardinalityStatement:
+		return true
+	case *influxql.ShowMeasurementCardinalityStatement:
+		// Only the estimate over everything is answered from the index.
+		return s.Exact || s.Sources != nil || s.Condition != nil || s.Dimensions != nil || s.Limit != 0 || s.Offset != 0
+	case *influxql.ShowSeriesCardinalityStatement:
+		return s.Exact || s.Sources != nil || s.Condition != nil || s.Dimensions != nil || s.Limit != 0 || s.Offset != 0
+	}
+	return false
 }
 
 // parseBindParams decodes the params form value, a JSON object of bound
