@@ -290,3 +290,167 @@ func TestDropFileTornTail(t *testing.T) {
 		t.Fatalf("corrupt drop file: %v", err)
 	}
 }
+
+// TestWriteRacingDropReplays commits a batch that resolved a series before
+// the series (or its whole measurement) was dropped, then crashes: the
+// batch's other points must survive the replay and the dropped series must
+// stay dropped.
+func TestWriteRacingDropReplays(t *testing.T) {
+	ctx := context.Background()
+	for _, dropMeasurement := range []bool{false, true} {
+		t.Run(fmt.Sprintf("measurement=%v", dropMeasurement), func(t *testing.T) {
+			mem := vfs.NewMem()
+			e := metaFixture(t, mem)
+			defer e.Close()
+			b, err := e.NewBatch("db", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []model.Point{
+				pt("cpu", []string{"host", "a", "region", "eu"}, 50, "v", 50.0),
+				pt("mem", []string{"host", "a"}, 50, "free", int64(50)),
+			} {
+				if err := b.Add(&p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if dropMeasurement {
+				err = e.DropMeasurement(ctx, "db", "cpu")
+			} else {
+				err = e.DropSeries(ctx, "db", []string{"cpu"}, &TagExpr{Op: TagEq, Key: "host", Value: "a"})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Commit(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+			b.Release()
+			wantMem := dumpT{"mem,host=a": {2*hour + 1: {"free": int64(5)}, 50: {"free": int64(50)}}}
+			wantCPU := dumpT{
+				"cpu,host=b,region=us":  {2: {"v": 2.0}},
+				"cpu,host=c d,zone=z,1": {2 * hour: {"v": 3.0, "n": int64(1)}},
+			}
+			if dropMeasurement {
+				wantCPU = dumpT{}
+			}
+			for stage, e := range map[string]*Engine{"live": e, "crashed": openTest(t, mem.CrashClone())} {
+				if d := cmp.Diff(wantMem, dump(t, e, "db", "mem")); d != "" {
+					t.Errorf("%s: mem (-want +got)\n%s", stage, d)
+				}
+				if d := cmp.Diff(wantCPU, dump(t, e, "db", "cpu")); d != "" {
+					t.Errorf("%s: cpu (-want +got)\n%s", stage, d)
+				}
+				if stage == "crashed" {
+					e.Close()
+				}
+			}
+		})
+	}
+}
+
+// TestDropsRaceWithWritesAndReads runs drops, writes and metadata reads at
+// once (for -race), then checks that a crash leaves an engine that opens and
+// whose index lists only series with data.
+func TestDropsRaceWithWritesAndReads(t *testing.T) {
+	ctx := context.Background()
+	mem := vfs.NewMem()
+	e := openTest(t, mem)
+	if err := e.CreateDatabase(ctx, "db", nil); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan error, 4)
+	go func() { // writer
+		for i := int64(0); ; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			b, err := e.NewBatch("db", "")
+			if err != nil {
+				done <- err
+				return
+			}
+			for h := 0; h < 8; h++ {
+				p := pt(fmt.Sprintf("m%d", h%2), []string{"host", fmt.Sprint(h)}, i, "v", float64(i))
+				if err := b.Add(&p); err != nil {
+					done <- err
+					return
+				}
+			}
+			err = e.Commit(ctx, b)
+			b.Release()
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	go func() { // reader
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if _, err := e.SeriesKeys(ctx, "db", []string{"m0", "m1"}, nil, anyTime, endTime); err != nil {
+				done <- err
+				return
+			}
+			if _, err := e.TagValues(ctx, "db", []string{"m0", "m1"}, func(string) bool { return true }, nil, anyTime, endTime); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	go func() { // dropper
+		for i := 0; i < 20; i++ {
+			var err error
+			switch i % 3 {
+			case 0:
+				err = e.DropSeries(ctx, "db", []string{"m0"}, &TagExpr{Op: TagEq, Key: "host", Value: fmt.Sprint(i % 8)})
+			case 1:
+				err = e.DropMeasurement(ctx, "db", "m1")
+			case 2:
+				err = e.DeleteRange(ctx, "db", []string{"m0", "m1"}, nil, anyTime, int64(i*10))
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	if err := <-done; err != nil { // the dropper finishes first
+		t.Fatal(err)
+	}
+	close(stop)
+	for i := 0; i < 2; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	crashed := mem.CrashClone()
+	e.Close()
+	e2 := openTest(t, crashed)
+	defer e2.Close()
+	for _, m := range []string{"m0", "m1"} {
+		keys, err := e2.SeriesKeys(ctx, "db", []string{m}, nil, anyTime, endTime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := map[string]bool{}
+		for _, k := range keys[0] {
+			listed[k] = true
+		}
+		for k := range dump(t, e2, "db", m) {
+			if !listed[k] {
+				t.Errorf("%s has data but is not listed", k)
+			}
+		}
+	}
+}
