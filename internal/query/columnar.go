@@ -42,7 +42,7 @@ type columnarCall struct {
 // columnarOK reports whether the plan's windows can be dense arrays.
 func (ev *evaluator) columnarOK() bool {
 	p := ev.p
-	if !ev.fastPath(nil) || ev.lastFromCache() {
+	if !ev.callsOK() || ev.lastFromCache() {
 		return false
 	}
 	if p.interval <= 0 {
@@ -58,16 +58,15 @@ func (ev *evaluator) columnarOK() bool {
 func (ev *evaluator) runColumnar(ctx context.Context, m *influxql.Measurement, groups []*group) ([]*Row, error) {
 	p := ev.p
 	calls := make([]columnarCall, len(p.exprs))
-	fieldSet := map[string]bool{}
-	var fields []string
 	for i, x := range p.exprs {
 		c := x.(*influxql.Call)
 		f := c.Args[0].(*influxql.VarRef).Val
 		calls[i] = columnarCall{name: c.Name, field: f, typ: ev.types[f]}
-		if !fieldSet[f] {
-			fieldSet[f] = true
-			fields = append(fields, f)
-		}
+	}
+	// Read every field a call or the row condition needs, once.
+	fields := make([]string, len(ev.fieldIdx))
+	for f, i := range ev.fieldIdx {
+		fields[i] = f
 	}
 	first, nw := p.tmin, int64(1)
 	if p.interval > 0 {
@@ -75,11 +74,18 @@ func (ev *evaluator) runColumnar(ctx context.Context, m *influxql.Measurement, g
 		nw = (p.windowStart(p.tmax)-first)/p.interval + 1
 	}
 	groupOf := map[uint64]int{}
+	var tagsOf map[uint64]map[string]string // for conditions on tags
+	if ev.cond != nil {
+		tagsOf = map[uint64]map[string]string{}
+	}
 	var ids []uint64
 	for gi, g := range groups {
 		for _, s := range g.series {
 			groupOf[s.ID] = gi
 			ids = append(ids, s.ID)
+			if tagsOf != nil {
+				tagsOf[s.ID] = tagMap(s.Tags)
+			}
 		}
 	}
 	if max := p.e.opts.MaxSelectSeries; max > 0 && len(ids) > max {
@@ -110,7 +116,18 @@ func (ev *evaluator) runColumnar(ctx context.Context, m *influxql.Measurement, g
 			defer wg.Done()
 			defer recoverTo(&st.err)
 			colIdx := make([]int, len(calls))
+			var view seriesData
+			var sel []bool
 			st.err = p.e.opts.Storage.ReadSeries(ctx, m.Database, m.RetentionPolicy, ids[lo:hi], fields, p.tmin, p.tmax, func(b *tsdb.SeriesBatch) error {
+				if ev.cond != nil {
+					// The condition runs on a view of the batch's columns.
+					view.tags, view.ts = tagsOf[b.SeriesID], b.Timestamps
+					view.cols = columnsView(view.cols, b, ev.fieldIdx)
+					sel = sel[:0]
+					for r := range b.Timestamps {
+						sel = append(sel, ev.cond(&view, r))
+					}
+				}
 				gi := groupOf[b.SeriesID]
 				a := st.accs[gi]
 				if a == nil {
@@ -144,7 +161,11 @@ func (ev *evaluator) runColumnar(ctx context.Context, m *influxql.Measurement, g
 					if wi >= 0 && wi < nw {
 						for ci := range calls {
 							if k := colIdx[ci]; k >= 0 {
-								foldRun(&a[int64(ci)*nw+wi], &b.Columns[k], ts, i, j)
+								if sel != nil {
+									foldSelected(&a[int64(ci)*nw+wi], &b.Columns[k], ts, i, j, sel)
+								} else {
+									foldRun(&a[int64(ci)*nw+wi], &b.Columns[k], ts, i, j)
+								}
 							}
 						}
 					}
@@ -406,4 +427,48 @@ func accPoint(c columnarCall, a *acc) Point {
 		return floatPoint(math.Float64frombits(a.maxB) - math.Float64frombits(a.minB))
 	}
 	return null
+}
+
+// columnsView points cols (by field index) at a batch's columns without
+// copying numbers; strings are converted.
+func columnsView(cols []column, b *tsdb.SeriesBatch, fieldIdx map[string]int) []column {
+	if cap(cols) < len(fieldIdx) {
+		cols = make([]column, len(fieldIdx))
+	}
+	cols = cols[:len(fieldIdx)]
+	for i := range cols {
+		cols[i] = column{}
+	}
+	for k := range b.Columns {
+		c := &b.Columns[k]
+		fi, ok := fieldIdx[c.Name]
+		if !ok {
+			continue
+		}
+		v := column{typ: dataType(c.Type), f: c.Floats, i: c.Integers, u: c.Unsigned, b: c.Bools, valid: c.Valid}
+		if c.Type == model.String {
+			v.s = make([]string, len(c.Strings))
+			for r, x := range c.Strings {
+				v.s[r] = string(x)
+			}
+		}
+		cols[fi] = v
+	}
+	return cols
+}
+
+// foldSelected folds the rows of [i, j) that sel keeps.
+func foldSelected(a *acc, c *tsdb.Column, ts []int64, i, j int, sel []bool) {
+	for k := i; k < j; {
+		if !sel[k] {
+			k++
+			continue
+		}
+		e := k + 1
+		for e < j && sel[e] {
+			e++
+		}
+		foldRun(a, c, ts, k, e)
+		k = e
+	}
 }

@@ -25,8 +25,15 @@ var fastCalls = map[string]bool{"count": true, "sum": true, "mean": true, "min":
 // fastPath reports whether the plan can use storage window aggregates
 // (g is unused: the answer depends on the plan only).
 func (ev *evaluator) fastPath(g *group) bool {
+	return ev.cond == nil && ev.callsOK()
+}
+
+// callsOK reports whether every output is a call the fast paths compute
+// (count/sum/mean/min/max/first/last/spread of a stored field) over
+// windows they can align (no tz() or calendar windows).
+func (ev *evaluator) callsOK() bool {
 	p := ev.p
-	if p.raw || ev.cond != nil || ev.types == nil || (p.loc != nil && p.interval > 0) || p.months > 0 {
+	if p.raw || ev.types == nil || (p.loc != nil && p.interval > 0) || p.months > 0 {
 		return false
 	}
 	for i, x := range p.exprs {
@@ -223,7 +230,7 @@ func valuePoint(v tsdb.Value) Point {
 // lastFromCache reports whether every output is last(field) over a range
 // the last-value cache can answer (no GROUP BY time).
 func (ev *evaluator) lastFromCache() bool {
-	if ev.p.interval > 0 {
+	if ev.p.interval > 0 || ev.cond != nil {
 		return false
 	}
 	for _, x := range ev.p.exprs {
@@ -246,6 +253,41 @@ func (ev *evaluator) runLastCache(ctx context.Context, m *influxql.Measurement, 
 	if err != nil {
 		return nil, err
 	}
+	return ev.lastRow(ctx, m, g, ids, vals)
+}
+
+// runLastCacheAll answers every group from one last-value cache lookup.
+func (ev *evaluator) runLastCacheAll(ctx context.Context, m *influxql.Measurement, groups []*group) ([]*Row, error) {
+	var all []uint64
+	for _, g := range groups {
+		for _, s := range g.series {
+			all = append(all, s.ID)
+		}
+	}
+	vals, err := ev.p.e.opts.Storage.LastValues(ctx, m.Database, m.RetentionPolicy, all)
+	if err != nil {
+		return nil, err
+	}
+	var rows []*Row
+	for _, g := range groups {
+		ids := make([]uint64, len(g.series))
+		for i, s := range g.series {
+			ids[i] = s.ID
+		}
+		row, err := ev.lastRow(ctx, m, g, ids, vals)
+		if err != nil {
+			return nil, err
+		}
+		if row != nil {
+			rows = append(rows, row)
+		}
+	}
+	return rows, nil
+}
+
+// lastRow builds a group's row from cached last values.
+func (ev *evaluator) lastRow(ctx context.Context, m *influxql.Measurement, g *group, ids []uint64, vals map[uint64]map[string]tsdb.Value) (*Row, error) {
+	p := ev.p
 	cols := make([][]Point, len(p.exprs))
 	for i, x := range p.exprs {
 		c := x.(*influxql.Call)

@@ -392,6 +392,9 @@ func (p *selectPlan) runMeasurement(ctx context.Context, m *influxql.Measurement
 	if ev.columnarOK() {
 		return ev.runColumnar(ctx, m, groups)
 	}
+	if ev.fastPath(nil) && ev.lastFromCache() {
+		return ev.runLastCacheAll(ctx, m, groups)
+	}
 	var rows []*Row
 	for _, g := range groups {
 		if err := ctx.Err(); err != nil {

@@ -129,6 +129,10 @@ func (e *Engine) LastValues(ctx context.Context, db, rp string, ids []uint64) (m
 	p.mu.RLock()
 	heads := append(append([]*head(nil), p.frozen...), p.active)
 	p.mu.RUnlock()
+	var hps []*headPartition
+	for _, h := range heads {
+		hps = append(hps, h.snapshotParts()...)
+	}
 	for _, id := range ids {
 		res, ok := p.cache.values(id)
 		if !ok {
@@ -138,15 +142,13 @@ func (e *Engine) LastValues(ctx context.Context, db, rp string, ids []uint64) (m
 			res, _ = p.cache.values(id)
 		}
 		var tmp lastValues
-		for _, h := range heads {
-			for _, hp := range h.snapshotParts() {
-				hp.mu.Lock()
-				if sb := hp.series[id]; sb != nil {
-					r := sb.materializeLocked(math.MinInt64, math.MaxInt64, nil)
-					mergeLast(&tmp, &r)
-				}
-				hp.mu.Unlock()
+		for _, hp := range hps {
+			hp.mu.Lock()
+			if sb := hp.series[id]; sb != nil {
+				r := sb.materializeLocked(math.MinInt64, math.MaxInt64, nil)
+				mergeLast(&tmp, &r)
 			}
+			hp.mu.Unlock()
 		}
 		for k, name := range tmp.fields {
 			if old, ok := res[name]; !ok || tmp.vals[k].Time >= old.Time {
