@@ -127,8 +127,9 @@ func (hw *holtWinters) Process(in []Point) []Point {
 	params[4], params[5] = l0, b0
 	copy(params[6:], season)
 
+	scratch := make([]float64, len(y))
 	sse := func(x []float64) float64 {
-		fit := hw.run(y, 0, x)
+		fit := hw.run(y, 0, x, scratch)
 		var sum float64
 		for i := range fit {
 			if math.IsNaN(y[i]) {
@@ -158,7 +159,7 @@ func (hw *holtWinters) Process(in []Point) []Point {
 		}
 	}
 
-	forecast := hw.run(y, hw.h, best)
+	forecast := hw.run(y, hw.h, best, nil)
 	var out []Point
 	if hw.withFit {
 		out = make([]Point, 0, len(forecast))
@@ -186,8 +187,9 @@ func (hw *holtWinters) Process(in []Point) []Point {
 
 // run clamps alpha, beta, gamma and phi in x to [0, 1] and runs the model
 // from its initial state for len(y)+h steps, each step fed with the
-// previous step's output. The seasonal factors in x are updated in place.
-func (hw *holtWinters) run(y []float64, h int, x []float64) []float64 {
+// previous step's output, into buf when it is large enough. The seasonal
+// factors in x are updated in place.
+func (hw *holtWinters) run(y []float64, h int, x, buf []float64) []float64 {
 	for i := 0; i < 4; i++ {
 		x[i] = min(max(x[i], 0), 1)
 	}
@@ -201,7 +203,11 @@ func (hw *holtWinters) run(y []float64, h int, x []float64) []float64 {
 		m = len(season)
 		off = m - 1
 	}
-	out := make([]float64, len(y)+h)
+	out := buf
+	if cap(out) < len(y)+h {
+		out = make([]float64, len(y)+h)
+	}
+	out = out[:len(y)+h]
 	yt := y[0]
 	out[0] = yt
 	for t := 1; t < len(out); t++ {

@@ -96,7 +96,7 @@ func (t *technical) Process(in []Point) []Point {
 	if hold < 0 {
 		hold = alg.warmCount()
 	}
-	var out []Point
+	out := make([]Point, 0, max(len(in)-hold, 0))
 	count := 0
 	for i := range in {
 		x, ok := asFloat(&in[i])

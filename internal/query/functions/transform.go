@@ -147,7 +147,7 @@ func (d *derivative) Process(in []Point) []Point {
 	if !isNumeric(typ) {
 		return nil
 	}
-	var out []Point
+	out := make([]Point, 0, len(in))
 	var prevT int64
 	var prevV float64
 	has := false
@@ -188,7 +188,7 @@ func (d *difference) Process(in []Point) []Point {
 	if !isNumeric(typ) {
 		return nil
 	}
-	var out []Point
+	out := make([]Point, 0, len(in))
 	var prev Point
 	has := false
 	for _, p := range in {
@@ -227,7 +227,7 @@ func (d *difference) Process(in []Point) []Point {
 type elapsed struct{ unit int64 }
 
 func (e *elapsed) Process(in []Point) []Point {
-	var out []Point
+	out := make([]Point, 0, len(in))
 	var prevT int64
 	has := false
 	for i := range in {
@@ -247,7 +247,7 @@ func (e *elapsed) Process(in []Point) []Point {
 type movingAverage struct{ n int }
 
 func (m *movingAverage) Process(in []Point) []Point {
-	var out []Point
+	out := make([]Point, 0, max(len(in)-m.n+1, 0))
 	buf := make([]float64, 0, min(m.n, len(in)))
 	pos := 0
 	var sum float64
