@@ -37,8 +37,8 @@ func TestPingHealthHeaders(t *testing.T) {
 	for _, v := range []string{"false", "0"} {
 		mustStatus(t, env.do(t, "GET", "/ping?verbose="+v, nil, nil), http.StatusNoContent)
 	}
-	w := env.do(t, "GET", "/ping", nil, nil)
-	w = env.do(t, "GET", "/health", nil, nil)
+	mustStatus(t, env.do(t, "GET", "/ping", nil, nil), http.StatusNoContent)
+	w := env.do(t, "GET", "/health", nil, nil)
 	mustStatus(t, w, http.StatusOK)
 	if got := strings.TrimSpace(w.Body.String()); got != `{"name":"fieldhub","message":"ready for queries and writes","status":"pass","checks":[],"version":"test"}` {
 		t.Fatalf("health %s", got)
