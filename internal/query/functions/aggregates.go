@@ -217,15 +217,14 @@ func (r *meanReducer) Emit(start, _ int64) []Point {
 
 // spread() is max - min in the input type.
 type spreadReducer struct {
-	in       influxql.DataType
-	n        int
-	fmin     float64
-	fmax     float64
-	imin     int64
-	imax     int64
-	umin     uint64
-	umax     uint64
-	hasValue bool
+	in   influxql.DataType
+	n    int
+	fmin float64
+	fmax float64
+	imin int64
+	imax int64
+	umin uint64
+	umax uint64
 }
 
 func (r *spreadReducer) Add(p Point) {

@@ -1,8 +1,3 @@
-// Package functions implements InfluxQL's functions on values: the
-// aggregates and selectors that reduce a window of points, the
-// transformations and predictors that map a whole series, and the per-value
-// math functions. It knows nothing of storage or of query planning: the
-// executor feeds it points and arranges windows, groups and output times.
 package functions
 
 import "github.com/influxdata/influxql"

@@ -33,16 +33,6 @@ func sp(t int64, v string) Point  { return Point{Time: t, Type: influxql.String,
 func bp(t int64, v bool) Point    { return Point{Time: t, Type: influxql.Boolean, B: v, Aux: -1} }
 func np(t int64) Point            { return Point{Time: t, Aux: -1} }
 
-// floats makes float points at the given times (ns) with the given values.
-func floats(times []int64, vals []float64) []Point {
-	out := make([]Point, len(vals))
-	for i, v := range vals {
-		out[i] = fp(times[i], v)
-		out[i].Aux = i
-	}
-	return out
-}
-
 // series makes float points one unit apart from t0.
 func series(t0, step int64, vals ...float64) []Point {
 	out := make([]Point, len(vals))

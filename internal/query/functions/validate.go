@@ -47,7 +47,7 @@ func (e *TypeError) Is(target error) bool { return target == ErrUnsupportedType 
 // above the LIMIT) are the caller's.
 func ValidateCall(call *influxql.Call, hasGroupByTime bool) error {
 	v := validator{groupByTime: hasGroupByTime}
-	return v.call(call, false)
+	return v.call(call)
 }
 
 type validator struct {
@@ -55,24 +55,24 @@ type validator struct {
 }
 
 // expr checks an argument expression that may contain calls.
-func (v validator) expr(e influxql.Expr, nested bool) error {
+func (v validator) expr(e influxql.Expr) error {
 	switch e := e.(type) {
 	case *influxql.Call:
-		return v.call(e, nested)
+		return v.call(e)
 	case *influxql.Distinct:
-		return v.call(e.NewCall(), nested)
+		return v.call(e.NewCall())
 	case *influxql.ParenExpr:
-		return v.expr(e.Expr, nested)
+		return v.expr(e.Expr)
 	case *influxql.BinaryExpr:
-		if err := v.expr(e.LHS, nested); err != nil {
+		if err := v.expr(e.LHS); err != nil {
 			return err
 		}
-		return v.expr(e.RHS, nested)
+		return v.expr(e.RHS)
 	}
 	return nil
 }
 
-func (v validator) call(c *influxql.Call, nested bool) error {
+func (v validator) call(c *influxql.Call) error {
 	switch Lookup(c.Name) {
 	case Math:
 		return v.math(c)
@@ -120,12 +120,12 @@ func (v validator) call(c *influxql.Call, nested bool) error {
 				return fmt.Errorf("duration argument must be positive, got %s", influxql.FormatDuration(d.Val))
 			}
 		}
-		return v.transformed(c.Name, args[0], true)
+		return v.transformed(c.Name, args[0])
 	case "difference", "non_negative_difference", "cumulative_sum":
 		if len(args) != 1 {
 			return fmt.Errorf("invalid number of arguments for %s, expected 1, got %d", c.Name, len(args))
 		}
-		return v.transformed(c.Name, args[0], true)
+		return v.transformed(c.Name, args[0])
 	case "moving_average":
 		if len(args) != 2 {
 			return fmt.Errorf("invalid number of arguments for moving_average, expected 2, got %d", len(args))
@@ -137,7 +137,7 @@ func (v validator) call(c *influxql.Call, nested bool) error {
 		if n.Val <= 1 {
 			return fmt.Errorf("moving_average window must be greater than 1, got %d", n.Val)
 		}
-		return v.transformed(c.Name, args[0], true)
+		return v.transformed(c.Name, args[0])
 	case "exponential_moving_average", "double_exponential_moving_average",
 		"triple_exponential_moving_average", "relative_strength_index",
 		"triple_exponential_derivative":
@@ -165,7 +165,7 @@ func (v validator) call(c *influxql.Call, nested bool) error {
 				return fmt.Errorf("%s warmup type must be one of: 'exponential' 'simple'", c.Name)
 			}
 		}
-		return v.transformed(c.Name, args[0], false)
+		return v.transformed(c.Name, args[0])
 	case "kaufmans_efficiency_ratio", "kaufmans_adaptive_moving_average":
 		if err := periodArgs(c.Name, args, 3); err != nil {
 			return err
@@ -173,7 +173,7 @@ func (v validator) call(c *influxql.Call, nested bool) error {
 		if err := holdArg(c.Name, args); err != nil {
 			return err
 		}
-		return v.transformed(c.Name, args[0], false)
+		return v.transformed(c.Name, args[0])
 	case "chande_momentum_oscillator":
 		if err := periodArgs(c.Name, args, 4); err != nil {
 			return err
@@ -192,7 +192,7 @@ func (v validator) call(c *influxql.Call, nested bool) error {
 				return errors.New("chande_momentum_oscillator warmup type must be one of: 'none' 'exponential' 'simple'")
 			}
 		}
-		return v.transformed(c.Name, args[0], false)
+		return v.transformed(c.Name, args[0])
 	case "integral":
 		if len(args) < 1 || len(args) > 2 {
 			return fmt.Errorf("invalid number of arguments for integral, expected at least 1 but no more than 2, got %d", len(args))
@@ -232,7 +232,7 @@ func (v validator) call(c *influxql.Call, nested bool) error {
 		if !v.groupByTime {
 			return fmt.Errorf("%s aggregate requires a GROUP BY interval", c.Name)
 		}
-		return v.call(inner, true)
+		return v.call(inner)
 	}
 
 	// count, sum, mean, median, mode, stddev, spread, max, min, first, last.
@@ -254,15 +254,12 @@ func (v validator) call(c *influxql.Call, nested bool) error {
 
 // transformed checks the first argument of a transformation: a nested
 // aggregate needs GROUP BY time(), a raw field must not have it.
-func (v validator) transformed(name string, arg influxql.Expr, nestedDistinct bool) error {
+func (v validator) transformed(name string, arg influxql.Expr) error {
 	if inner, ok := arg.(*influxql.Call); ok {
 		if !v.groupByTime {
 			return fmt.Errorf("%s aggregate requires a GROUP BY interval", name)
 		}
-		if nestedDistinct && inner.Name == "distinct" {
-			return distinct(inner.Args)
-		}
-		return v.call(inner, true)
+		return v.call(inner)
 	}
 	if d, ok := arg.(*influxql.Distinct); ok {
 		if !v.groupByTime {
@@ -289,7 +286,7 @@ func (v validator) math(c *influxql.Call) error {
 		if _, ok := a.(influxql.Literal); ok {
 			continue
 		}
-		if err := v.expr(a, false); err != nil {
+		if err := v.expr(a); err != nil {
 			return err
 		}
 	}

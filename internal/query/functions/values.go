@@ -2,7 +2,6 @@ package functions
 
 import (
 	"cmp"
-	"math"
 
 	"github.com/influxdata/influxql"
 )
@@ -129,6 +128,3 @@ func uintPoint(t int64, v uint64) Point {
 func nullPoint(t int64) Point {
 	return Point{Time: t, Type: influxql.Unknown, Aux: -1}
 }
-
-// isNaNOrInf reports a float that InfluxDB drops from some outputs.
-func isInf(v float64) bool { return math.IsInf(v, 0) }
