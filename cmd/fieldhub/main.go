@@ -312,6 +312,9 @@ func serve(ctx context.Context, cfg config.Config, po processOptions, log *slog.
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// On shutdown running queries stop ("query engine shutdown", as InfluxDB
+	// answers) so they do not hold the graceful shutdown; writes finish.
+	srv.RegisterOnShutdown(api.StopQueries)
 	log.Info("fieldhub started", "version", version, "http_addr", ln.Addr().String(), "data_dir", cfg.DataDir,
 		"wal_sync", cfg.Storage.WALSync, "head_memory_limit", cfg.Storage.HeadMemoryLimit.String())
 	if pprofAddr := po.pprofAddr; pprofAddr != "" {

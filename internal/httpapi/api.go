@@ -127,6 +127,13 @@ func New(opts Options) (*API, error) {
 	return a, nil
 }
 
+// StopQueries stops every running /query request, whose current statement
+// then answers InfluxDB's "query engine shutdown", and refuses new ones with
+// the same error; writes are unaffected. Call it when the server shuts down
+// (http.Server.RegisterOnShutdown) so long queries do not hold up a graceful
+// shutdown. It is safe to call more than once.
+func (a *API) StopQueries() { a.queries.stopAll() }
+
 // Endpoint labels for metrics.
 const (
 	epWrite   = "write"

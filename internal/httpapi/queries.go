@@ -21,6 +21,9 @@ var (
 	ErrQueryTimeout = errors.New("query-timeout limit exceeded")
 	// ErrAlreadyKilled answers KILL QUERY for a query that is already being killed.
 	ErrAlreadyKilled = errors.New("already killed")
+	// ErrQueryEngineShutdown stops running queries and refuses new ones once
+	// API.StopQueries has been called (server shutdown).
+	ErrQueryEngineShutdown = errors.New("query engine shutdown")
 )
 
 // errMaxConcurrentQueries is InfluxDB's refusal when n queries already run and the limit is max.
@@ -48,7 +51,8 @@ type queryManager struct {
 		sync.Mutex
 		nextID  uint64
 		running map[uint64]*runningQuery
-		limited int // running queries that count against maxConcurrent
+		limited int  // running queries that count against maxConcurrent
+		stopped bool // set by stopAll: no new queries
 	}
 }
 
@@ -84,6 +88,10 @@ func newQueryManager(opts Options, log *slog.Logger, met *metrics) *queryManager
 func (m *queryManager) attach(parent context.Context, q *influxql.Query, database string) (context.Context, *runningQuery, error) {
 	limited := !managementOnly(q)
 	m.mu.Lock()
+	if m.mu.stopped {
+		m.mu.Unlock()
+		return nil, nil, ErrQueryEngineShutdown
+	}
 	if limited && m.maxConcurrent > 0 && m.mu.limited >= m.maxConcurrent {
 		n := m.mu.limited
 		m.mu.Unlock()
@@ -154,6 +162,22 @@ func (m *queryManager) kill(qid uint64) error {
 	m.mu.Unlock()
 	rq.cancel(ErrQueryInterrupted)
 	return nil
+}
+
+// stopAll stops every running query with ErrQueryEngineShutdown and
+// refuses new ones, as InfluxDB does when its query engine closes.
+func (m *queryManager) stopAll() {
+	m.mu.Lock()
+	m.mu.stopped = true
+	running := make([]*runningQuery, 0, len(m.mu.running))
+	for _, rq := range m.mu.running {
+		rq.killed = true
+		running = append(running, rq)
+	}
+	m.mu.Unlock()
+	for _, rq := range running {
+		rq.cancel(ErrQueryEngineShutdown)
+	}
 }
 
 // showQueries is SHOW QUERIES: InfluxDB's columns, one row per running

@@ -342,3 +342,20 @@ func TestQueryFromMultipartFile(t *testing.T) {
 		t.Fatalf("got %d %s\nwant %s", w.Code, w.Body, want)
 	}
 }
+
+func TestStopQueries(t *testing.T) {
+	exec := newBlockingExecutor()
+	env := newTestEnv(t, func(o *Options) { o.Query = exec })
+	done := env.doAsync(t, "GET", queryURL("SELECT v FROM block; SELECT v FROM cpu"))
+	wait(t, exec.started)
+	env.api.StopQueries()
+	want := `{"results":[{"statement_id":0,"error":"query engine shutdown"},{"statement_id":1,"error":"not executed"}]}`
+	if w := wait(t, done); body(w) != want {
+		t.Fatalf("running query: %s\nwant %s", w.Body, want)
+	}
+	if w := env.do(t, "GET", queryURL("SHOW DATABASES"), nil, nil); body(w) != `{"results":[{"statement_id":0,"error":"query engine shutdown"}]}` {
+		t.Fatalf("new query: %s", w.Body)
+	}
+	mustStatus(t, env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), nil), http.StatusNoContent)
+	env.api.StopQueries()
+}
