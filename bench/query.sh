@@ -25,7 +25,7 @@ log() { printf '%s query.sh: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "$*"; exit 1; }
 [ -x "$PEERS" ] || die "peers script $PEERS not found"
 cd "$ROOT"
-make build >/dev/null
+[ "${NOBUILD:-0}" = 1 ] || make build >/dev/null
 if [ -z "$BENCH_DIR" ]; then BENCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fieldhub-qbench.XXXXXX"); fi
 mkdir -p "$BENCH_DIR"
 pids=()
@@ -57,14 +57,16 @@ stop_servers() {
 }
 
 start_servers
-if [ "$REUSE" != 1 ] || [ ! -f "$BENCH_DIR/loaded" ]; then
-  for port in "$FH_PORT" "$IX_PORT"; do
-    log "loading $HOSTS hosts x $POINTS points into :$port"
-    ./bin/fieldsim --url "http://127.0.0.1:$port" --workload cpu --scale "$HOSTS" --points-per-series "$POINTS" \
-      --start "$START" --writers 2 --batch 5000 --precision s --create-db --db bench --quiet
-  done
-  touch "$BENCH_DIR/loaded"
-fi
+# REUSE=1 skips a server whose data is already loaded (delete BENCH_DIR/fieldhub and
+# BENCH_DIR/loaded.fieldhub to reload only Fieldhub after a format change).
+for s in fieldhub influx; do
+  port=$FH_PORT; [ "$s" = influx ] && port=$IX_PORT
+  if [ "$REUSE" = 1 ] && [ -f "$BENCH_DIR/loaded.$s" ]; then continue; fi
+  log "loading $HOSTS hosts x $POINTS points into $s (:$port)"
+  ./bin/fieldsim --url "http://127.0.0.1:$port" --workload cpu --scale "$HOSTS" --points-per-series "$POINTS" \
+    --start "$START" --writers 2 --batch 5000 --precision s --create-db --db bench --quiet
+  touch "$BENCH_DIR/loaded.$s"
+done
 log "restarting both servers so queries read from disk"
 stop_servers
 start_servers
