@@ -34,7 +34,8 @@
 // context that KILL QUERY cancels ("query interrupted"), QueryTimeout ends
 // ("query-timeout limit exceeded") and the client's departure cancels;
 // MaxConcurrentQueries refuses it up front ("max-concurrent-queries limit
-// exceeded(N, M)") and LogQueriesAfter logs it while it runs. Statements run
+// exceeded(N, M)") and LogQueriesAfter logs it while it runs; StopQueries
+// (server shutdown) stops them all ("query engine shutdown"). Statements run
 // in order through the executor chain; after a failure the rest answer "not
 // executed". Each result's time column (int64 Unix nanoseconds from the
 // executor) is rendered for the epoch parameter, in place: a Result returned
