@@ -49,7 +49,7 @@ func NewTransformer(call *influxql.Call, opts TransformOptions) (Transformer, er
 		}
 		return &elapsed{unit: unit}, nil
 	case "moving_average":
-		return &movingAverage{n: int(intArg(args, 1, 0))}, nil
+		return &movingAverage{n: int(intArg(args, 1, 0)), opts: opts}, nil
 	case "holt_winters", "holt_winters_with_fit":
 		return newHoltWinters(int(intArg(args, 1, 0)), int(intArg(args, 2, 0)), name == "holt_winters_with_fit", opts), nil
 	}
@@ -243,31 +243,46 @@ func (e *elapsed) Process(in []Point) []Point {
 }
 
 // moving_average() is the mean of the last n points, a Float at the last
-// point's time, from the n-th point on.
-type movingAverage struct{ n int }
+// point's time, from the n-th point on. The running sum is kept in the
+// input type, as InfluxDB does: exact (wrapping) for integers, sliding
+// (with its rounding) for floats.
+type movingAverage struct {
+	n    int
+	opts TransformOptions
+}
 
 func (m *movingAverage) Process(in []Point) []Point {
-	out := make([]Point, 0, max(len(in)-m.n+1, 0))
-	buf := make([]float64, 0, min(m.n, len(in)))
+	switch seriesType(in, m.opts.In) {
+	case influxql.Integer:
+		return slidingMean(in, m.n, asInt)
+	case influxql.Unsigned:
+		return slidingMean(in, m.n, asUint)
+	}
+	return slidingMean(in, m.n, asFloat)
+}
+
+func slidingMean[T int64 | uint64 | float64](in []Point, n int, get func(*Point) (T, bool)) []Point {
+	out := make([]Point, 0, max(len(in)-n+1, 0))
+	buf := make([]T, 0, min(n, len(in)))
 	pos := 0
-	var sum float64
+	var sum T
 	for i := range in {
-		v, ok := asFloat(&in[i])
+		v, ok := get(&in[i])
 		if !ok {
 			continue
 		}
-		if len(buf) < m.n {
+		if len(buf) < n {
 			buf = append(buf, v)
 		} else {
 			sum -= buf[pos]
 			buf[pos] = v
 		}
 		sum += v
-		if pos++; pos >= m.n {
+		if pos++; pos >= n {
 			pos = 0
 		}
-		if len(buf) == m.n {
-			out = append(out, floatPoint(in[i].Time, sum/float64(m.n)))
+		if len(buf) == n {
+			out = append(out, floatPoint(in[i].Time, float64(sum)/float64(n)))
 		}
 	}
 	return out

@@ -106,6 +106,8 @@ func TestTransformTypesAndNulls(t *testing.T) {
 		[]Point{ip(1, -3)})
 	samePoints(t, "moving_average nulls", transform(t, "moving_average(x, 2)", TransformOptions{}, []Point{ip(1, 1), np(2), ip(3, 2), ip(4, 4)}),
 		[]Point{fp(3, 1.5), fp(4, 3)})
+	samePoints(t, "moving_average exact ints", transform(t, "moving_average(x, 2)", TransformOptions{}, []Point{ip(1, 1<<62+1), ip(2, 1), ip(3, 2)}),
+		[]Point{fp(2, float64(1<<62+2)/2), fp(3, 1.5)})
 	samePoints(t, "moving_average short", transform(t, "moving_average(x, 3)", TransformOptions{}, []Point{fp(1, 1), fp(2, 2)}), nil)
 	samePoints(t, "derivative nan", transform(t, "derivative(x, 1ns)", TransformOptions{}, []Point{fp(1, 1), fp(2, math.NaN()), fp(3, 2)}),
 		[]Point{fp(2, math.NaN()), fp(3, math.NaN())})
