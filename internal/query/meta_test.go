@@ -345,107 +345,109 @@ func TestMetaErrorsAreNotSupportedForOthers(t *testing.T) {
 	}
 }
 
-// metaBench is a database of 1,000,000 series of one measurement, flushed to
-// parts: host has a value per series, rack 1,000 values, region 10.
-var metaBench struct {
+// metaBench holds databases of 1,000,000 series of one measurement, in the
+// head or flushed to parts: host has a value per series, rack 1,000 values,
+// region 10.
+var metaBench [2]struct {
 	once sync.Once
-	e    *tsdb.Engine
 	ex   *query.Executor
 	err  error
 }
 
 const metaBenchSeries = 1_000_000
 
-func metaBenchSetup(b *testing.B) *query.Executor {
-	metaBench.once.Do(func() {
-		dir, err := os.MkdirTemp("", "fieldhub-meta-bench")
-		if err != nil {
-			metaBench.err = err
-			return
-		}
-		e, err := tsdb.Open(context.Background(), tsdb.Options{Dir: dir, WALSync: "none", HeadMemoryLimit: 8 << 30,
-			CompactionInterval: time.Hour, RetentionInterval: time.Hour, FlushInterval: time.Hour})
-		if err != nil {
-			metaBench.err = err
-			return
-		}
-		ctx := context.Background()
-		if err := e.CreateDatabase(ctx, "bench", nil); err != nil {
-			metaBench.err = err
-			return
-		}
-		t0 := metaNow.UnixNano()
-		for i := 0; i < metaBenchSeries; {
-			batch, err := e.NewBatch("bench", "")
-			if err != nil {
-				metaBench.err = err
-				return
-			}
-			for n := 0; n < 10000 && i < metaBenchSeries; n, i = n+1, i+1 {
-				p := model.Point{Measurement: []byte("device"), Time: t0 + int64(i%3600)*1e9,
-					Tags: []model.Tag{
-						{Key: []byte("host"), Value: fmt.Appendf(nil, "h%07d", i)},
-						{Key: []byte("rack"), Value: fmt.Appendf(nil, "r%03d", i%1000)},
-						{Key: []byte("region"), Value: fmt.Appendf(nil, "eu-%d", i%10)},
-					},
-					Fields: []model.Field{{Key: []byte("v"), Type: model.Float, F: float64(i)}}}
-				if err := batch.Add(&p); err != nil {
-					metaBench.err = err
-					return
-				}
-			}
-			err = e.Commit(ctx, batch)
-			batch.Release()
-			if err != nil {
-				metaBench.err = err
-				return
-			}
-		}
-		if err := e.Flush(ctx); err != nil {
-			metaBench.err = err
-			return
-		}
-		metaBench.e = e
-		metaBench.ex = query.New(query.Options{Storage: e, Now: func() time.Time { return metaNow }})
-	})
-	if metaBench.err != nil {
-		b.Fatal(metaBench.err)
+func metaBenchSetup(b *testing.B, flushed bool) *query.Executor {
+	mb := &metaBench[0]
+	if flushed {
+		mb = &metaBench[1]
 	}
-	return metaBench.ex
+	mb.once.Do(func() { mb.ex, mb.err = newMetaBench(flushed) })
+	if mb.err != nil {
+		b.Fatal(mb.err)
+	}
+	return mb.ex
+}
+
+func newMetaBench(flushed bool) (*query.Executor, error) {
+	dir, err := os.MkdirTemp("", "fieldhub-meta-bench")
+	if err != nil {
+		return nil, err
+	}
+	e, err := tsdb.Open(context.Background(), tsdb.Options{Dir: dir, WALSync: "none", HeadMemoryLimit: 8 << 30, FlushSize: 8 << 30,
+		CompactionInterval: time.Hour, RetentionInterval: time.Hour, FlushInterval: time.Hour})
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	if err := e.CreateDatabase(ctx, "bench", nil); err != nil {
+		return nil, err
+	}
+	t0 := metaNow.UnixNano()
+	for i := 0; i < metaBenchSeries; {
+		batch, err := e.NewBatch("bench", "")
+		if err != nil {
+			return nil, err
+		}
+		for n := 0; n < 10000 && i < metaBenchSeries; n, i = n+1, i+1 {
+			p := model.Point{Measurement: []byte("device"), Time: t0 + int64(i%3600)*1e9,
+				Tags: []model.Tag{
+					{Key: []byte("host"), Value: fmt.Appendf(nil, "h%07d", i)},
+					{Key: []byte("rack"), Value: fmt.Appendf(nil, "r%03d", i%1000)},
+					{Key: []byte("region"), Value: fmt.Appendf(nil, "eu-%d", i%10)},
+				},
+				Fields: []model.Field{{Key: []byte("v"), Type: model.Float, F: float64(i)}}}
+			if err := batch.Add(&p); err != nil {
+				return nil, err
+			}
+		}
+		err = e.Commit(ctx, batch)
+		batch.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if flushed {
+		if err := e.Flush(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return query.New(query.Options{Storage: e, Now: func() time.Time { return metaNow }}), nil
 }
 
 // BenchmarkMetaStatements runs SHOW statements over 1,000,000 series:
 //
 //	go test ./internal/query -run '^$' -bench MetaStatements -benchtime 10x
 func BenchmarkMetaStatements(b *testing.B) {
-	for _, bc := range []struct{ name, q string }{
-		{"show-measurements", `SHOW MEASUREMENTS`},
-		{"tag-keys", `SHOW TAG KEYS`},
-		{"tag-values-region", `SHOW TAG VALUES WITH KEY = region`},
-		{"tag-values-region-where-rack", `SHOW TAG VALUES WITH KEY = region WHERE rack = 'r007'`},
-		{"tag-values-host-where-rack", `SHOW TAG VALUES WITH KEY = host WHERE rack = 'r007'`},
-		{"tag-values-host-all", `SHOW TAG VALUES WITH KEY = host`},
-		{"tag-values-region-time", `SHOW TAG VALUES WITH KEY = region WHERE time > now() - 1h`},
-		{"series-where-rack", `SHOW SERIES WHERE rack = 'r007'`},
-		{"series-where-region", `SHOW SERIES WHERE region = 'eu-3'`},
-		{"series-all-limit-10", `SHOW SERIES LIMIT 10`},
-		{"series-cardinality", `SHOW SERIES CARDINALITY`},
-		{"series-exact-cardinality-where", `SHOW SERIES EXACT CARDINALITY WHERE region =~ /eu-[1-3]/`},
-		{"tag-values-cardinality-host", `SHOW TAG VALUES CARDINALITY WITH KEY = host`},
-	} {
-		b.Run("q="+bc.name, func(b *testing.B) {
-			ex := metaBenchSetup(b)
-			stmt, err := influxql.ParseStatement(bc.q)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := ex.ExecuteStatement(context.Background(), stmt, query.ExecutionContext{Database: "bench"}); err != nil {
+	for _, data := range []string{"parts", "head"} {
+		for _, bc := range []struct{ name, q string }{
+			{"show-measurements", `SHOW MEASUREMENTS`},
+			{"tag-keys", `SHOW TAG KEYS`},
+			{"tag-values-region", `SHOW TAG VALUES WITH KEY = region`},
+			{"tag-values-region-where-rack", `SHOW TAG VALUES WITH KEY = region WHERE rack = 'r007'`},
+			{"tag-values-host-where-rack", `SHOW TAG VALUES WITH KEY = host WHERE rack = 'r007'`},
+			{"tag-values-host-all", `SHOW TAG VALUES WITH KEY = host`},
+			{"tag-values-region-time", `SHOW TAG VALUES WITH KEY = region WHERE time > now() - 1h`},
+			{"series-where-rack", `SHOW SERIES WHERE rack = 'r007'`},
+			{"series-where-region", `SHOW SERIES WHERE region = 'eu-3'`},
+			{"series-all-limit-10", `SHOW SERIES LIMIT 10`},
+			{"series-cardinality", `SHOW SERIES CARDINALITY`},
+			{"series-exact-cardinality-where", `SHOW SERIES EXACT CARDINALITY WHERE region =~ /eu-[1-3]/`},
+			{"tag-values-cardinality-host", `SHOW TAG VALUES CARDINALITY WITH KEY = host`},
+		} {
+			b.Run("data="+data+"/q="+bc.name, func(b *testing.B) {
+				ex := metaBenchSetup(b, data == "parts")
+				stmt, err := influxql.ParseStatement(bc.q)
+				if err != nil {
 					b.Fatal(err)
 				}
-			}
-		})
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if _, err := ex.ExecuteStatement(context.Background(), stmt, query.ExecutionContext{Database: "bench"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

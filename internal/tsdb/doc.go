@@ -7,9 +7,10 @@
 //
 // Data dir: catalog.json (databases and retention policies), wal/ (one
 // write-ahead log for the whole engine), and per database db-<id>/ with
-// series.log (series key → id), fields.json (field types) and per retention
-// policy rp-<id>/p<start>/ time partitions holding immutable part files and a
-// MANIFEST. docs/format/ describes every file byte by byte.
+// series.log (series key → id), series.drop (dropped series), fields.json
+// (field types) and per retention policy rp-<id>/p<start>/ time partitions
+// holding immutable part files and a MANIFEST. docs/format/ describes every
+// file byte by byte.
 //
 // Write path: Engine.NewBatch → Batch.Add (validates, resolves series ids and
 // field types, encodes a binary WAL record) → Engine.Commit (WAL append with
@@ -36,7 +37,12 @@
 //     decoding.
 //   - LastValues(db, rp, ids) answers the latest value of every field from the
 //     last-value cache and the head.
-//   - Measurements, Fields, SeriesCount; DeleteSeries for DELETE/DROP SERIES.
+//   - Measurements, Fields, SeriesCount; DeleteSeries deletes rows.
+//   - For InfluxQL's SHOW statements (meta.go): MeasurementNames, TagKeys,
+//     TagValues, SeriesKeys, SeriesCardinality over the roaring postings,
+//     restricted to series with data in partitions overlapping a time range.
+//   - DropMeasurement, DropSeries and DeleteRange remove series from the
+//     index durably (series.drop) and delete their rows (tombstones).
 //
 // Every read works on a snapshot taken at its start (parts are reference
 // counted, so compaction never pulls a file from under a reader); data

@@ -56,42 +56,86 @@ func (e *Engine) selectMeta(db string, measurements []string, expr *TagExpr, tmi
 	if err != nil {
 		return nil, err
 	}
-	present := e.presentSeries(d, tmin, tmax)
 	sel := &metaSelection{d: d, ids: make([]*roaring.Bitmap, len(measurements))}
+	candidates := roaring.New()
 	d.series.mu.RLock()
-	defer d.series.mu.RUnlock()
 	for i, m := range measurements {
 		mp := d.series.postings[m]
 		if mp == nil {
 			continue
 		}
-		var ids *roaring.Bitmap
 		if expr == nil {
-			ids = roaring.And(mp.all, present)
+			sel.ids[i] = mp.all.Clone()
 		} else {
-			ids = evalTagExpr(mp, expr)
-			ids.And(present)
+			sel.ids[i] = evalTagExpr(mp, expr)
 		}
-		if !ids.IsEmpty() {
-			sel.ids[i] = ids
+		candidates.Or(sel.ids[i])
+	}
+	d.series.mu.RUnlock()
+	present := e.presentSeries(d, tmin, tmax, candidates)
+	for i, ids := range sel.ids {
+		if ids == nil {
+			continue
+		}
+		ids.And(present)
+		if ids.IsEmpty() {
+			sel.ids[i] = nil
 		}
 	}
 	return sel, nil
 }
 
-// presentSeries returns the series of d with data in a partition (part or
-// head) of any retention policy that overlaps [tmin, tmax].
-func (e *Engine) presentSeries(d *database, tmin, tmax int64) *roaring.Bitmap {
+// presentSeries returns the series of candidates with data in a partition
+// (part or head) of any retention policy of d that overlaps [tmin, tmax].
+// Parts whose every row of a series a tombstone removed do not count.
+func (e *Engine) presentSeries(d *database, tmin, tmax int64, candidates *roaring.Bitmap) *roaring.Bitmap {
 	bm := roaring.New()
+	if candidates.IsEmpty() {
+		return bm
+	}
+	n := candidates.GetCardinality()
 	for _, rp := range e.allPolicies() {
 		if rp.db != d {
 			continue
 		}
 		views := e.readView(rp, tmin, tmax)
-		bm.Or(seriesPresent(views))
+		for _, v := range views {
+			for _, pt := range v.parts {
+				live := roaring.And(pt.series, candidates)
+				for i := range v.tombs {
+					if t := &v.tombs[i]; t.Seq > pt.seq && t.coversPartition(v.start, v.end) {
+						live.AndNot(t.set)
+					}
+				}
+				bm.Or(live)
+			}
+			for _, hp := range v.heads {
+				hp.mu.Lock()
+				if n < uint64(len(hp.series)) {
+					it := candidates.Iterator()
+					for it.HasNext() {
+						if id := it.Next(); hasKey(hp.series, uint64(id)) {
+							bm.Add(id)
+						}
+					}
+				} else {
+					for id := range hp.series {
+						if candidates.Contains(uint32(id)) {
+							bm.Add(uint32(id))
+						}
+					}
+				}
+				hp.mu.Unlock()
+			}
+		}
 		releaseViews(views)
 	}
 	return bm
+}
+
+func hasKey[M ~map[uint64]V, V any](m M, k uint64) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // MeasurementNames lists, sorted, the measurements of db that have a series
