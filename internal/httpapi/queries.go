@@ -86,33 +86,40 @@ func newQueryManager(opts Options, log *slog.Logger, met *metrics) *queryManager
 // concurrency limit (InfluxDB counts them, which leaves no way to kill
 // anything once the limit is reached). The caller must call detach.
 func (m *queryManager) attach(parent context.Context, q *influxql.Query, database string) (context.Context, *runningQuery, error) {
-	limited := !managementOnly(q)
+	// The context is complete before the query is published, so kill and
+	// stopAll always find its cancel func.
+	ctx, cancel := context.WithCancelCause(parent)
+	release := context.CancelFunc(func() {})
+	if m.timeout > 0 {
+		ctx, release = context.WithTimeoutCause(ctx, m.timeout, ErrQueryTimeout)
+	}
+	rq := &runningQuery{text: influxql.Sanitize(q.String()), database: database, start: m.now(),
+		limited: !managementOnly(q), cancel: cancel, release: release}
+	refuse := func(err error) (context.Context, *runningQuery, error) {
+		release()
+		cancel(err)
+		return nil, nil, err
+	}
 	m.mu.Lock()
 	if m.mu.stopped {
 		m.mu.Unlock()
-		return nil, nil, ErrQueryEngineShutdown
+		return refuse(ErrQueryEngineShutdown)
 	}
-	if limited && m.maxConcurrent > 0 && m.mu.limited >= m.maxConcurrent {
+	if rq.limited && m.maxConcurrent > 0 && m.mu.limited >= m.maxConcurrent {
 		n := m.mu.limited
 		m.mu.Unlock()
 		m.metrics.queryStopped(stopRejected)
-		return nil, nil, errMaxConcurrentQueries(n, m.maxConcurrent)
+		return refuse(errMaxConcurrentQueries(n, m.maxConcurrent))
 	}
-	rq := &runningQuery{id: m.mu.nextID, text: influxql.Sanitize(q.String()), database: database,
-		start: m.now(), limited: limited}
+	rq.id = m.mu.nextID
 	m.mu.nextID++
 	m.mu.running[rq.id] = rq
-	if limited {
+	if rq.limited {
 		m.mu.limited++
 	}
 	m.mu.Unlock()
 	m.metrics.queryRunning(1)
 
-	ctx, cancel := context.WithCancelCause(parent)
-	rq.cancel, rq.release = cancel, func() {}
-	if m.timeout > 0 {
-		ctx, rq.release = context.WithTimeoutCause(ctx, m.timeout, ErrQueryTimeout)
-	}
 	if m.logAfter > 0 {
 		rq.slow = time.AfterFunc(m.logAfter, func() {
 			m.log.Warn("slow query", "qid", rq.id, "query", rq.text, "database", rq.database,

@@ -359,3 +359,59 @@ func TestStopQueries(t *testing.T) {
 	mustStatus(t, env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), nil), http.StatusNoContent)
 	env.api.StopQueries()
 }
+
+// napExecutor answers SELECTs after a short nap, or when its context ends.
+type napExecutor struct{}
+
+func (napExecutor) ExecuteStatement(ctx context.Context, _ influxql.Statement, _ ExecutionContext) (*Result, error) {
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(time.Millisecond):
+		return &Result{}, nil
+	}
+}
+
+// TestQueryManagerConcurrency races queries against KILL QUERY, SHOW
+// QUERIES and the concurrency limit (run with -race); afterwards nothing
+// may be left registered.
+func TestQueryManagerConcurrency(t *testing.T) {
+	env := newTestEnv(t, func(o *Options) {
+		o.Query = napExecutor{}
+		o.MaxConcurrentQueries = 4
+		o.QueryTimeout = time.Second
+	})
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 2 {
+		wg.Go(func() {
+			for id := 1; ; id = id%200 + 1 {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				env.do(t, "POST", queryURL("KILL QUERY "+strconv.Itoa(id)), nil, nil)
+				env.do(t, "GET", queryURL("SHOW QUERIES"), nil, nil)
+			}
+		})
+	}
+	var queries sync.WaitGroup
+	for range 6 {
+		queries.Go(func() {
+			for range 25 {
+				w := env.do(t, "GET", queryURL("SELECT v FROM cpu; SELECT v FROM cpu"), nil, nil)
+				if w.Code != http.StatusOK {
+					t.Errorf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
+	queries.Wait()
+	close(stop)
+	wg.Wait()
+	if rows := env.showQueries(t); len(rows) != 1 {
+		t.Fatalf("left registered: %v", rows)
+	}
+	env.mustMetrics(t, "fieldhub_http_queries_running 0")
+}
