@@ -89,6 +89,19 @@ func (e *Executor) metaDatabase(on string, ec ExecutionContext) (string, error) 
 	return "", fmt.Errorf("%w: %s", errDatabaseNotFound, db)
 }
 
+// sourceDatabase is ON db, else the database a FROM source names ("db"."rp"."m").
+func sourceDatabase(on string, sources influxql.Sources) string {
+	if on != "" {
+		return on
+	}
+	for _, src := range sources {
+		if m, ok := src.(*influxql.Measurement); ok && m.Database != "" {
+			return m.Database
+		}
+	}
+	return ""
+}
+
 // errDatabaseNotFound is wrapped as "database not found: <name>", InfluxDB's text.
 var errDatabaseNotFound = errors.New("database not found")
 
@@ -279,7 +292,7 @@ func (e *Executor) showMeasurements(ctx context.Context, s *influxql.ShowMeasure
 // SHOW TAG KEYS: one series per measurement with column "tagKey"; LIMIT and
 // OFFSET apply per measurement (SLIMIT/SOFFSET are ignored, as in 1.8).
 func (e *Executor) showTagKeys(ctx context.Context, s *influxql.ShowTagKeysStatement, ec ExecutionContext) (*Result, error) {
-	db, err := e.metaDatabase(s.Database, ec)
+	db, err := e.metaDatabase(sourceDatabase(s.Database, s.Sources), ec)
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +369,7 @@ func tagKeyMatcher(op influxql.Token, expr influxql.Expr) (func(string) bool, er
 // SHOW TAG VALUES: one series per measurement with columns key, value,
 // sorted by key then value; LIMIT and OFFSET apply per measurement.
 func (e *Executor) showTagValues(ctx context.Context, s *influxql.ShowTagValuesStatement, ec ExecutionContext) (*Result, error) {
-	db, err := e.metaDatabase(s.Database, ec)
+	db, err := e.metaDatabase(sourceDatabase(s.Database, s.Sources), ec)
 	if err != nil {
 		return nil, err
 	}
@@ -404,7 +417,7 @@ func (e *Executor) tagValues(ctx context.Context, db string, sources influxql.So
 // SHOW FIELD KEYS: one series per measurement with columns fieldKey,
 // fieldType, sorted by key; LIMIT and OFFSET apply per measurement.
 func (e *Executor) showFieldKeys(ctx context.Context, s *influxql.ShowFieldKeysStatement, ec ExecutionContext) (*Result, error) {
-	db, err := e.metaDatabase(s.Database, ec)
+	db, err := e.metaDatabase(sourceDatabase(s.Database, s.Sources), ec)
 	if err != nil {
 		return nil, err
 	}
@@ -434,7 +447,7 @@ func (e *Executor) showFieldKeys(ctx context.Context, s *influxql.ShowFieldKeysS
 // SHOW SERIES: one unnamed series with column key, sorted by measurement
 // then key; LIMIT and OFFSET apply to the whole list.
 func (e *Executor) showSeries(ctx context.Context, s *influxql.ShowSeriesStatement, ec ExecutionContext) (*Result, error) {
-	db, err := e.metaDatabase(s.Database, ec)
+	db, err := e.metaDatabase(sourceDatabase(s.Database, s.Sources), ec)
 	if err != nil {
 		return nil, err
 	}
@@ -500,7 +513,7 @@ var errGroupByCardinality = errors.New("GROUP BY is not supported in cardinality
 // SHOW SERIES [EXACT] CARDINALITY.
 func (e *Executor) showSeriesCardinality(ctx context.Context, s *influxql.ShowSeriesCardinalityStatement, ec ExecutionContext) (*Result, error) {
 	estimate := !s.Exact && s.Sources == nil && s.Condition == nil && s.Dimensions == nil && s.Limit == 0 && s.Offset == 0
-	db, err := e.metaDatabase(s.Database, ec)
+	db, err := e.metaDatabase(sourceDatabase(s.Database, s.Sources), ec)
 	if estimate && errors.Is(err, errDatabaseNotFound) {
 		return estimateRow(0), nil // as 1.8
 	}
@@ -536,7 +549,7 @@ func (e *Executor) showSeriesCardinality(ctx context.Context, s *influxql.ShowSe
 // "cardinality estimation", the exact one a single unnamed "count".
 func (e *Executor) showMeasurementCardinality(ctx context.Context, s *influxql.ShowMeasurementCardinalityStatement, ec ExecutionContext) (*Result, error) {
 	estimate := !s.Exact && s.Sources == nil && s.Condition == nil && s.Dimensions == nil && s.Limit == 0 && s.Offset == 0
-	db, err := e.metaDatabase(s.Database, ec)
+	db, err := e.metaDatabase(sourceDatabase(s.Database, s.Sources), ec)
 	if estimate && errors.Is(err, errDatabaseNotFound) {
 		return estimateRow(0), nil // as 1.8
 	}
@@ -587,7 +600,7 @@ func (e *Executor) showMeasurementCardinality(ctx context.Context, s *influxql.S
 
 // SHOW TAG KEY [EXACT] CARDINALITY: per measurement, the number of tag keys.
 func (e *Executor) showTagKeyCardinality(ctx context.Context, s *influxql.ShowTagKeyCardinalityStatement, ec ExecutionContext) (*Result, error) {
-	db, err := e.metaDatabase(s.Database, ec)
+	db, err := e.metaDatabase(sourceDatabase(s.Database, s.Sources), ec)
 	if err != nil {
 		return nil, err
 	}
@@ -616,7 +629,7 @@ func (e *Executor) showTagKeyCardinality(ctx context.Context, s *influxql.ShowTa
 // SHOW TAG VALUES [EXACT] CARDINALITY: per measurement, the number of
 // distinct values of the selected keys.
 func (e *Executor) showTagValuesCardinality(ctx context.Context, s *influxql.ShowTagValuesCardinalityStatement, ec ExecutionContext) (*Result, error) {
-	db, err := e.metaDatabase(s.Database, ec)
+	db, err := e.metaDatabase(sourceDatabase(s.Database, s.Sources), ec)
 	if err != nil {
 		return nil, err
 	}
@@ -648,7 +661,7 @@ func distinctValues(kv []tsdb.TagValue) int {
 
 // SHOW FIELD KEY [EXACT] CARDINALITY: per measurement, the number of fields.
 func (e *Executor) showFieldKeyCardinality(ctx context.Context, s *influxql.ShowFieldKeyCardinalityStatement, ec ExecutionContext) (*Result, error) {
-	db, err := e.metaDatabase(s.Database, ec)
+	db, err := e.metaDatabase(sourceDatabase(s.Database, s.Sources), ec)
 	if err != nil {
 		return nil, err
 	}

@@ -206,6 +206,8 @@ var showCases = []metaCase{
 	{q: `SHOW TAG KEYS FROM cpu WHERE time >= '2026-01-01T00:00:00Z'`, want: rows(one("cpu", "tagKey", "host", "zone"))},
 	{q: `SHOW TAG KEYS FROM cpu WHERE time < '2026-01-01T00:00:00Z'`, want: rows(one("cpu", "tagKey", "host", "region"))},
 	{q: `SHOW TAG KEYS ON nope`, wantErr: "database not found: nope"},
+	{q: `SHOW TAG KEYS FROM db.autogen.mem`, db: "-", want: rows(one("mem", "tagKey", "host"))},
+	{q: `SHOW TAG KEYS FROM autogen.mem`, want: rows(one("mem", "tagKey", "host"))},
 	{q: `SHOW TAG KEYS FROM cpu SLIMIT 1`, want: rows(one("cpu", "tagKey", "host", "region", "zone"))},
 
 	// SHOW TAG VALUES
