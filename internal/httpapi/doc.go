@@ -43,13 +43,18 @@
 //
 // Answers follow InfluxDB 1.8 (format.go): the Accept header picks JSON
 // (default, pretty=true indents) or CSV; with chunked=true each statement's
-// result is streamed as it finishes, one series per message, series longer
-// than chunk_size (default 10,000) split with "partial":true. Deliberate
-// differences, all in the client's favour: a failed statement keeps its own
-// error (InfluxDB 1.8 overwrites it with "not executed"), CSV prints statement
-// errors instead of dropping them, requests made only of SHOW QUERIES and
-// KILL QUERY are exempt from the concurrency limit so a full server can still
-// be cleared, and msgpack is not offered (such clients get JSON).
+// result is streamed as it finishes; SELECTs (and the SHOW statements InfluxDB
+// rewrites into SELECTs) one series per message, series longer than
+// chunk_size (default 10,000) split with "partial":true, other statements in
+// one message. RFC3339 times are in the statement's tz() zone. The answers
+// are checked byte for byte against ones recorded from InfluxDB 1.8.10
+// (testdata/influx). Deliberate differences, all in the client's favour: a
+// failed statement keeps its own error (InfluxDB 1.8 overwrites it with "not
+// executed"), CSV prints statement errors instead of dropping them and
+// renders every integer (InfluxDB's CSV repeats the column name for int
+// values), requests made only of SHOW QUERIES and KILL QUERY are exempt from
+// the concurrency limit so a full server can still be cleared, and msgpack
+// is not offered (such clients get JSON).
 //
 // # Protocol details
 //
@@ -57,7 +62,8 @@
 // X-Influxdb-Build: OSS, X-Fieldhub-Version and a request id in both
 // Request-Id and X-Request-Id (the client's own X-Request-Id or Request-Id is
 // echoed back when it sends one). Every error is JSON {"error":"..."} with the
-// same text (capped at 1 KiB) in X-Influxdb-Error; a 401 also carries a Basic
+// same text (capped at 1 KiB) in X-Influxdb-Error (a /query error asked for
+// as CSV is "error" and the message, as in InfluxDB); a 401 also carries a Basic
 // challenge. A request with an Origin header gets CORS headers echoing that
 // origin (never Allow-Credentials) and OPTIONS pre-flights get 204, as in
 // InfluxDB, so Grafana's browser access mode works. On /query, GET runs only
