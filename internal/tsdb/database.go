@@ -20,6 +20,9 @@ type database struct {
 	name   string
 	dir    string
 	series *seriesIndex
+	// dropMu serialises DROP and DELETE (meta.go): their tombstones, the
+	// series.drop file and the index changes that follow.
+	dropMu sync.Mutex
 
 	// schemaMu guards schemas; never held across disk I/O.
 	schemaMu sync.RWMutex

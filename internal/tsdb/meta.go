@@ -466,10 +466,8 @@ func (e *Engine) removeSeries(ctx context.Context, d *database, sel map[string]*
 	if err := e.Flush(ctx); err != nil {
 		return fmt.Errorf("flush before delete: %w", err)
 	}
-	// flushMu keeps checkpoints (which persist the series and schema files)
-	// and other drops out until the index and its files agree again.
-	e.flushMu.Lock()
-	defer e.flushMu.Unlock()
+	d.dropMu.Lock()
+	defer d.dropMu.Unlock()
 	all := roaring.New()
 	for _, ids := range sel {
 		all.Or(ids)
@@ -489,7 +487,7 @@ func (e *Engine) removeSeries(ctx context.Context, d *database, sel map[string]*
 			}
 		}
 	}
-	return e.dropFromIndexLocked(d, sel)
+	return e.dropFromIndex(d, sel)
 }
 
 // seriesWithData returns the series of candidates that still have rows in
@@ -544,10 +542,10 @@ func blockDeleted(tombs []tombstone, seq, id uint64, minT, maxT int64) bool {
 	return false
 }
 
-// dropFromIndexLocked records the drop of the selected series durably, then
+// dropFromIndex records the drop of the selected series durably, then
 // removes them from the index and forgets the field types of measurements
-// left without series. e.flushMu must be held.
-func (e *Engine) dropFromIndexLocked(d *database, sel map[string]*roaring.Bitmap) error {
+// left without series. d.dropMu must be held.
+func (e *Engine) dropFromIndex(d *database, sel map[string]*roaring.Bitmap) error {
 	names := make([]string, 0, len(sel))
 	for m := range sel {
 		names = append(names, m)
@@ -590,6 +588,10 @@ func (e *Engine) dropFromIndexLocked(d *database, sel map[string]*roaring.Bitmap
 		delete(d.schemas, m)
 	}
 	d.schemaMu.Unlock()
+	// A checkpoint rewrites fields.json too; flushMu orders the two, and one
+	// that read the schemas before the delete above writes before this does.
+	e.flushMu.Lock()
+	defer e.flushMu.Unlock()
 	if err := d.persistSchema(e.fs); err != nil {
 		return fmt.Errorf("persist schema of %q: %w", d.name, err)
 	}
