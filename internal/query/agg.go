@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/fieldhub/fieldhub/internal/query/functions"
@@ -241,11 +242,22 @@ func (ev *evaluator) evalAgg(x influxql.Expr, g *group) (aggSeries, error) {
 			default:
 				return aggSeries{}, fmt.Errorf("unsupported argument to %s(): %s", x.Name, arg)
 			}
-			tr, err := functions.NewTransformer(x, functions.TransformOptions{Interval: ev.p.interval})
+			desc := !ev.p.stmt.TimeAscending()
+			tr, err := functions.NewTransformer(x, functions.TransformOptions{Interval: ev.p.interval, Descending: desc})
 			if err != nil {
 				return aggSeries{}, err
 			}
-			return aggSeries{pts: tr.Process(in)}, nil
+			if !desc {
+				return aggSeries{pts: tr.Process(in)}, nil
+			}
+			// ORDER BY time DESC: InfluxDB runs transformations newest first
+			// (a derivative's sign, a cumulative sum's start); the rest of the
+			// pipeline is ascending and reverses at the end.
+			rev := slices.Clone(in)
+			slices.Reverse(rev)
+			out := slices.Clone(tr.Process(rev))
+			slices.Reverse(out)
+			return aggSeries{pts: out}, nil
 		case functions.Math:
 			args := make([]aggSeries, len(x.Args))
 			for i, a := range x.Args {
@@ -502,6 +514,7 @@ func (p *selectPlan) fillWindows(c *influxql.Call, outType influxql.DataType, wi
 		}
 	}
 	var out []Point
+	var filled []bool // which points fill made, for fill(previous) in DESC order
 	prev, havePrev := null, false
 	wi := 0
 	for w := first; w <= last; {
@@ -513,8 +526,12 @@ func (p *selectPlan) fillWindows(c *influxql.Call, outType influxql.DataType, wi
 				out = append(out, pt)
 			}
 			prev, havePrev = wins[wi].pts[len(wins[wi].pts)-1], true
+			for range wins[wi].pts {
+				filled = append(filled, false)
+			}
 			wi++
 		} else {
+			filled = append(filled, true)
 			var pt Point
 			switch fill {
 			case influxql.NumberFill:
@@ -538,6 +555,22 @@ func (p *selectPlan) fillWindows(c *influxql.Call, outType influxql.DataType, wi
 	}
 	if fill == influxql.LinearFill {
 		linearFill(out)
+	}
+	if fill == influxql.PreviousFill && !p.stmt.TimeAscending() {
+		// Newest first, "previous" is the next newer window.
+		carry, have := null, false
+		for i := len(out) - 1; i >= 0; i-- {
+			if !filled[i] {
+				carry, have = out[i], true
+				continue
+			}
+			t := out[i].Time
+			out[i] = null
+			if have {
+				out[i] = carry
+			}
+			out[i].Time, out[i].Aux = t, -1
+		}
 	}
 	return out, nil
 }

@@ -424,3 +424,8 @@ func canonicalRows(v any) {
 		}
 	}
 }
+
+var (
+	diffN    = flag.Int("difftest.n", 300, "queries the differential test generates")
+	diffSeed = flag.Uint64("difftest.seed", 0, "seed of the differential test (0: time)")
+)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -86,6 +87,10 @@ func (e *Executor) selectRows(ctx context.Context, s *influxql.SelectStatement, 
 		}
 		return tagsKey(rows[i].Tags) < tagsKey(rows[j].Tags)
 	})
+	if !p.stmt.TimeAscending() {
+		// InfluxDB walks series in reverse too when time runs backwards.
+		slices.Reverse(rows)
+	}
 	if p.stmt.SOffset > 0 {
 		if p.stmt.SOffset >= len(rows) {
 			rows = nil
@@ -168,6 +173,11 @@ func (e *Executor) plan(ctx context.Context, s *influxql.SelectStatement, ec Exe
 	}
 	// After classify: influxql's ColumnNames assumes valid call arguments.
 	p.columns = stmt.ColumnNames()
+	if extra := p.extraIntervals(); extra > 0 && p.interval > 0 && !p.lowerOpen && p.months == 0 {
+		// Like InfluxDB: derivative(mean(x)) and friends read extra windows
+		// before the range so the first window of the range has an output.
+		p.tmin -= extra * p.interval
+	}
 	if p.interval > 0 && p.e.opts.MaxSelectBuckets > 0 && !p.lowerOpen {
 		if n := (p.tmax-p.tmin)/p.interval + 1; n > int64(p.e.opts.MaxSelectBuckets) {
 			return nil, fmt.Errorf("max-select-buckets limit exceeded: (%d/%d)", n, p.e.opts.MaxSelectBuckets)
@@ -222,6 +232,15 @@ func (p *selectPlan) classify() error {
 			}
 		}
 	}
+	for _, f := range p.stmt.Fields {
+		c, ok := f.Expr.(*influxql.Call)
+		if !ok || (c.Name != "top" && c.Name != "bottom") || p.stmt.Limit == 0 {
+			continue
+		}
+		if n, ok := c.Args[len(c.Args)-1].(*influxql.IntegerLiteral); ok && n.Val > int64(p.stmt.Limit) {
+			return fmt.Errorf("limit (%d) in %s function can not be larger than the LIMIT (%d) in the select statement", n.Val, c.Name, p.stmt.Limit)
+		}
+	}
 	p.raw = p.calls == 0
 	if p.raw {
 		if p.interval > 0 {
@@ -252,6 +271,34 @@ func (p *selectPlan) classify() error {
 		}
 	}
 	return nil
+}
+
+// extraIntervals is how many windows before the range the query's
+// transformations of aggregates need (InfluxDB's ExtraIntervals).
+func (p *selectPlan) extraIntervals() int64 {
+	var extra int64
+	for _, x := range p.exprs {
+		influxql.WalkFunc(x, func(n influxql.Node) {
+			c, ok := n.(*influxql.Call)
+			if !ok || len(c.Args) == 0 {
+				return
+			}
+			if _, inner := c.Args[0].(*influxql.Call); !inner {
+				return
+			}
+			var e int64
+			switch c.Name {
+			case "derivative", "non_negative_derivative", "difference", "non_negative_difference", "elapsed":
+				e = 1
+			case "moving_average":
+				// One window, whatever the average's length: what InfluxDB 1.8
+				// answers (checked by make difftest).
+				e = 1
+			}
+			extra = max(extra, e)
+		})
+	}
+	return extra
 }
 
 // zeroTime is the time of rows of an aggregate without GROUP BY time.
