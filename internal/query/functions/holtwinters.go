@@ -12,7 +12,8 @@ import (
 // error of the fitted values. Input times are rounded to the interval;
 // a missing window is a gap the fit skips. holt_winters() outputs n points
 // after the last input, interval apart; holt_winters_with_fit() also the
-// fitted values from the first input's time on.
+// fitted values from the first input's time on. A series spanning more than
+// about a million intervals, forecast included, gives no output.
 //
 // As in InfluxDB 1.x, the fitted curve is the model run forward from its
 // initial state on its own forecasts, and the search keeps the changes the
@@ -33,6 +34,10 @@ const (
 	hwGuessUpper   = 1.0
 	hwGuessStep    = 0.4
 	hwMaxIteration = 1000
+
+	// hwMaxPoints bounds the fitted windows plus the forecast: beyond it a
+	// fit would take hours (and InfluxDB would run out of memory first).
+	hwMaxPoints = 1 << 20
 )
 
 func newHoltWinters(n, s int, withFit bool, opts TransformOptions) Transformer {
@@ -73,7 +78,7 @@ func (hw *holtWinters) Process(in []Point) []Point {
 		return nil
 	}
 	first, last := hw.round(pts[0].t), hw.round(pts[len(pts)-1].t)
-	if (last-first)/hw.interval <= 0 {
+	if span := (last - first) / hw.interval; span <= 0 || span >= hwMaxPoints || hw.h >= hwMaxPoints-int(span) {
 		return nil
 	}
 	// One value per interval from the first, NaN where a window is missing;

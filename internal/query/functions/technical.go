@@ -256,7 +256,7 @@ func (u *upDown) warmCount() int { return u.up.warmCount() }
 // cmo is the Chande momentum oscillator over the last period changes:
 // 100·(gains − losses)/(gains + losses), 0 while there is no change.
 type cmo struct {
-	diffs    []float64 // ring of the last period changes
+	diffs    ring // the last period changes
 	pos      int
 	n        int // values seen
 	lastV    float64
@@ -266,7 +266,7 @@ type cmo struct {
 }
 
 func newCMO(period int) *cmo {
-	return &cmo{diffs: make([]float64, period), warmWant: period - 1}
+	return &cmo{diffs: ring{size: period}, warmWant: period - 1}
 }
 
 func (c *cmo) add(v float64) float64 {
@@ -286,17 +286,17 @@ func (c *cmo) add(v float64) float64 {
 		out = 100 * ((c.sumUp - c.sumDown) / (c.sumUp + c.sumDown))
 	}
 	// Store the change and let the one that leaves the window go.
-	c.diffs[c.pos] = d
+	c.diffs.set(c.pos, d)
 	c.pos++
-	if c.pos == len(c.diffs) {
+	if c.pos == c.diffs.size {
 		c.pos = 0
 	}
-	if old := c.diffs[c.pos]; old > 0 {
+	if old := c.diffs.get(c.pos); old > 0 {
 		c.sumUp -= old
 	} else if old < 0 {
 		c.sumDown += old
 	}
-	c.diffs[c.pos] = 0
+	c.diffs.set(c.pos, 0)
 	return out
 }
 
@@ -306,33 +306,34 @@ func (c *cmo) warmCount() int { return c.warmWant }
 // divided by the sum of the absolute changes (0 when either is 0). Values
 // before the first count as 0, as in InfluxDB.
 type ker struct {
-	price []float64 // ring of the last period values
-	diff  []float64 // their absolute changes
-	idx   int       // newest
-	n     int       // values seen, capped at period+1
+	price ring // the last period values
+	diff  ring // their absolute changes
+	idx   int  // newest
+	n     int  // values seen, capped at period+1
 	noise float64
 }
 
 func newKER(period int) *ker {
-	return &ker{price: make([]float64, period), diff: make([]float64, period)}
+	return &ker{price: ring{size: period}, diff: ring{size: period}}
 }
 
-func (k *ker) warmed() bool { return k.n == len(k.price)+1 }
+func (k *ker) warmed() bool { return k.n == k.price.size+1 }
 
-func (k *ker) warmCount() int { return len(k.price) }
+func (k *ker) warmCount() int { return k.price.size }
 
 func (k *ker) add(v float64) float64 {
 	oldest := k.idx + 1
-	if oldest >= len(k.price) {
+	if oldest >= k.price.size {
 		oldest = 0
 	}
-	signal := math.Abs(v - k.price[oldest])
-	d := math.Abs(v - k.price[k.idx])
-	k.noise -= k.diff[oldest]
+	signal := math.Abs(v - k.price.get(oldest))
+	d := math.Abs(v - k.price.get(k.idx))
+	k.noise -= k.diff.get(oldest)
 	k.noise += d
 	noise := k.noise
 	k.idx = oldest
-	k.price[oldest], k.diff[oldest] = v, d
+	k.price.set(oldest, v)
+	k.diff.set(oldest, d)
 	if !k.warmed() {
 		k.n++
 	}
@@ -351,7 +352,7 @@ type kama struct {
 
 func (k *kama) add(v float64) float64 {
 	if !k.ker.warmed() {
-		k.last = k.ker.price[k.ker.idx]
+		k.last = k.ker.price.get(k.ker.idx)
 	}
 	er := k.ker.add(v)
 	const fast, slow = 2.0 / (2.0 + 1.0), 2.0 / (30.0 + 1.0)
@@ -361,3 +362,25 @@ func (k *kama) add(v float64) float64 {
 }
 
 func (k *kama) warmCount() int { return k.ker.warmCount() }
+
+// ring is a ring of size float64 slots that starts as zeros and allocates
+// only the slots written so far, so that a huge period costs memory in
+// proportion to the points seen rather than to the period.
+type ring struct {
+	size int
+	v    []float64
+}
+
+func (r *ring) get(i int) float64 {
+	if i < len(r.v) {
+		return r.v[i]
+	}
+	return 0
+}
+
+func (r *ring) set(i int, x float64) {
+	for len(r.v) <= i {
+		r.v = append(r.v, 0)
+	}
+	r.v[i] = x
+}

@@ -190,3 +190,26 @@ func TestHoltWintersEdges(t *testing.T) {
 		t.Errorf("no interval: %v", got)
 	}
 }
+
+// TestHugeArguments checks that huge periods, sizes and horizons cost
+// memory in proportion to the input, not to the argument.
+func TestHugeArguments(t *testing.T) {
+	in := series(0, sec, 1, 3, 2, 5, 4)
+	for _, call := range []string{"chande_momentum_oscillator(x, 2000000000, 0)", "kaufmans_efficiency_ratio(x, 2000000000, 0)",
+		"kaufmans_adaptive_moving_average(x, 2000000000, 0)", "exponential_moving_average(x, 2000000000, 0)",
+		"moving_average(x, 2000000000)", "holt_winters(mean(x), 2000000000, 0)", "holt_winters_with_fit(mean(x), 3, 2000000000)"} {
+		allocs := testing.AllocsPerRun(1, func() {
+			transform(t, call, TransformOptions{Interval: sec}, in)
+		})
+		if allocs > 2000 {
+			t.Errorf("%s: %.0f allocations", call, allocs)
+		}
+	}
+	got := transform(t, "chande_momentum_oscillator(x, 2000000000, 0)", TransformOptions{}, in)
+	samePoints(t, "cmo huge period", got, []Point{fp(0, 0), fp(sec, 100), fp(2*sec, 100*(2-1)/3.0), fp(3*sec, 100*(5-1)/6.0), fp(4*sec, 100*(5-2)/7.0)})
+	for _, call := range []string{"sample(x, 2000000000)", "top(x, 2000000000)", "bottom(x, 2000000000)"} {
+		if got := reduce(t, call, influxql.Float, 0, 10*sec, in); len(got) != len(in) {
+			t.Errorf("%s: %d points", call, len(got))
+		}
+	}
+}
