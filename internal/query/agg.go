@@ -554,7 +554,14 @@ func (p *selectPlan) fillWindows(c *influxql.Call, outType influxql.DataType, wi
 		w = next
 	}
 	if fill == influxql.LinearFill {
-		linearFill(out)
+		if p.stmt.TimeAscending() {
+			linearFill(out)
+		} else {
+			// Newest first, interpolation starts from the newer value.
+			slices.Reverse(out)
+			linearFill(out)
+			slices.Reverse(out)
+		}
 	}
 	if fill == influxql.PreviousFill && !p.stmt.TimeAscending() {
 		// Newest first, "previous" is the next newer window.
@@ -596,14 +603,18 @@ func linearFill(pts []Point) {
 		if prev >= 0 && i-prev > 1 {
 			a, b := pts[prev], pts[i]
 			for k := prev + 1; k < i; k++ {
-				frac := float64(pts[k].Time-a.Time) / float64(b.Time-a.Time)
+				// slope * offset + start, computed like InfluxDB so integers
+				// truncate the same way.
+				x := float64(pts[k].Time - a.Time)
 				switch {
 				case a.Type == influxql.Integer && b.Type == influxql.Integer:
+					m := float64(b.I-a.I) / float64(b.Time-a.Time)
 					pts[k].Type = influxql.Integer
-					pts[k].I = a.I + int64(float64(b.I-a.I)*frac)
+					pts[k].I = int64(m*x + float64(a.I))
 				case isNumeric(a.Type) && isNumeric(b.Type):
+					m := (asFloat(b) - asFloat(a)) / float64(b.Time-a.Time)
 					pts[k].Type = influxql.Float
-					pts[k].F = asFloat(a) + (asFloat(b)-asFloat(a))*frac
+					pts[k].F = m*x + asFloat(a)
 				}
 			}
 		}

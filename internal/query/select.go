@@ -173,10 +173,16 @@ func (e *Executor) plan(ctx context.Context, s *influxql.SelectStatement, ec Exe
 	}
 	// After classify: influxql's ColumnNames assumes valid call arguments.
 	p.columns = stmt.ColumnNames()
-	if extra := p.extraIntervals(); extra > 0 && p.interval > 0 && !p.lowerOpen && p.months == 0 {
+	if extra := p.extraIntervals(); extra > 0 && p.interval > 0 && p.months == 0 {
 		// Like InfluxDB: derivative(mean(x)) and friends read extra windows
-		// before the range so the first window of the range has an output.
-		p.tmin -= extra * p.interval
+		// before the range (after it, newest first) so the first window of
+		// the range has an output.
+		switch {
+		case stmt.TimeAscending() && !p.lowerOpen:
+			p.tmin -= extra * p.interval
+		case !stmt.TimeAscending() && p.tmax < influxql.MaxTime-extra*p.interval:
+			p.tmax += extra * p.interval
+		}
 	}
 	if p.interval > 0 && p.e.opts.MaxSelectBuckets > 0 && !p.lowerOpen {
 		if n := (p.tmax-p.tmin)/p.interval + 1; n > int64(p.e.opts.MaxSelectBuckets) {
