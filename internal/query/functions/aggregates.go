@@ -385,9 +385,9 @@ func median[T cmp.Ordered](vals []T, mid func(lo, hi T) float64) (float64, bool)
 	return mid(vals[n/2], vals[n/2]), true
 }
 
-// mode() is the most frequent value, in the input type. On a tie the value
-// seen first wins (InfluxDB documents "the earliest timestamp"); for
-// booleans InfluxDB 1.8 picks true on a tie, and so does this.
+// mode() is the most frequent value, in the input type. On a tie the
+// smallest value wins, as InfluxDB 1.8 answers; for booleans InfluxDB 1.8
+// picks true on a tie, and so does this.
 type modeReducer struct {
 	in  influxql.DataType
 	pts []Point // reused across windows
@@ -428,14 +428,17 @@ func (r *modeReducer) Emit(start, _ int64) []Point {
 			}
 			return cmp.Compare(a.Aux, b.Aux)
 		})
-		bestN, bestFirst := 0, 0
+		bestN := 0
 		for i := 0; i < len(pts); {
 			j := i + 1
 			for j < len(pts) && compareValues(&pts[i], &pts[j]) == 0 {
 				j++
 			}
-			if n := j - i; n > bestN || (n == bestN && pts[i].Aux < bestFirst) {
-				bestN, bestFirst, best = n, pts[i].Aux, pts[i]
+			// Strictly more: on a tie the smallest value (the first run in
+			// value order) wins, which is what InfluxDB 1.8 answers (checked
+			// by make difftest), whatever its docs say about timestamps.
+			if n := j - i; n > bestN {
+				bestN, best = n, pts[i]
 			}
 			i = j
 		}

@@ -236,3 +236,52 @@ func FuzzTransformers(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValidateCall parses any text as an expression and, for a call that
+// ValidateCall accepts, builds its reducer, transformer or math result:
+// nothing may panic, and a call ValidateCall accepts must build for a
+// numeric input.
+func FuzzValidateCall(f *testing.F) {
+	for _, s := range []string{"count(distinct(x))", "top(x, host, 3)", "percentile(x, 99.9)",
+		"derivative(mean(x), 1m)", "holt_winters_with_fit(first(x), 10, 4)", "sample(x, 0)",
+		"chande_momentum_oscillator(x, 10, 9, 'none')", "moving_average(x, 1)", "integral(x, -1s)",
+		"abs(mean(x, 1))", "log(x, 2)", "elapsed(x, 1ns)", "distinct x", "mode(*)", "max(/re/)"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, groupBy bool) {
+		e, err := influxql.ParseExpr(s)
+		if err != nil {
+			return
+		}
+		call, ok := e.(*influxql.Call)
+		if !ok {
+			return
+		}
+		if ValidateCall(call, groupBy) != nil {
+			return
+		}
+		switch Lookup(call.Name) {
+		case Aggregate, Selector:
+			if _, err := NewReducer(call, influxql.Float); err != nil {
+				t.Fatalf("%s: valid but NewReducer: %v", s, err)
+			}
+		case Transform, Predictor:
+			tr, err := NewTransformer(call, TransformOptions{Interval: 1e9})
+			if err != nil {
+				t.Fatalf("%s: valid but NewTransformer: %v", s, err)
+			}
+			if len(call.Args) > 1 { // keep Holt-Winters and huge periods cheap
+				tr.Process(series(0, 1e9, 1, 2, 3))
+			}
+		case Math:
+			args := make([]Point, len(call.Args))
+			for i := range args {
+				args[i] = fp(0, 2)
+			}
+			if _, err := EvalMath(call.Name, args); err != nil {
+				t.Fatalf("%s: valid but EvalMath: %v", s, err)
+			}
+		}
+	})
+}

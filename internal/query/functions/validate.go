@@ -46,6 +46,9 @@ func (e *TypeError) Is(target error) bool { return target == ErrUnsupportedType 
 // need the whole statement (top() combined with other functions, top()'s N
 // above the LIMIT) are the caller's.
 func ValidateCall(call *influxql.Call, hasGroupByTime bool) error {
+	if call == nil {
+		return errors.New("validate call: nil call")
+	}
 	v := validator{groupByTime: hasGroupByTime}
 	return v.call(call)
 }
