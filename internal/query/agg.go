@@ -443,6 +443,9 @@ func (ev *evaluator) evalReduce(c *influxql.Call, g *group) ([]Point, error) {
 				red.Add(stream[i])
 				i++
 			}
+			if la, ok := red.(functions.Lookahead); ok && i < len(stream) {
+				la.SetNext(stream[i])
+			}
 			if pts := red.Emit(w, next); len(pts) > 0 {
 				wins = append(wins, windowOut{start: w, pts: pts})
 			}

@@ -87,11 +87,11 @@ func TestDistinctAndMode(t *testing.T) {
 	got = reduce(t, "count(distinct(x))", influxql.String, 0, 10, desc)
 	samePoints(t, "count(distinct)", got, []Point{ip(0, 4)})
 
-	// Ties go to the value seen first.
+	// Ties go to the smallest value, as InfluxDB 1.8 answers.
 	got = reduce(t, "mode(x)", influxql.String, 0, 10, desc)
-	samePoints(t, "mode", got, []Point{sp(0, "between 6 and 9 feet")})
+	samePoints(t, "mode", got, []Point{sp(0, "below 3 feet")})
 	got = reduce(t, "mode(x)", influxql.Float, 7, 10, []Point{fp(1, 3), fp(2, 1), fp(3, 1), fp(4, 3), fp(5, 2)})
-	samePoints(t, "mode tie", got, []Point{fp(7, 3)})
+	samePoints(t, "mode tie", got, []Point{fp(7, 1)})
 	got = reduce(t, "mode(x)", influxql.Integer, 7, 10, []Point{ip(1, 5), ip(2, 1), ip(3, 1), ip(4, 5), ip(5, 1)})
 	samePoints(t, "mode int", got, []Point{ip(7, 1)})
 	got = reduce(t, "mode(x)", influxql.Boolean, 7, 10, []Point{bp(1, false), bp(2, true)})
