@@ -385,8 +385,12 @@ func (e *Executor) showTagValues(ctx context.Context, s *influxql.ShowTagValuesS
 		}
 		row := &Row{Name: m, Columns: []string{"key", "value"}, Values: make([][]any, len(kv))}
 		cells := make([]any, 2*len(kv)) // one allocation for every row's cells
+		var key any
 		for j, v := range kv {
-			cells[2*j], cells[2*j+1] = v.Key, v.Value
+			if j == 0 || v.Key != kv[j-1].Key {
+				key = v.Key // boxed once per key
+			}
+			cells[2*j], cells[2*j+1] = key, v.Value
 			row.Values[j] = cells[2*j : 2*j+2 : 2*j+2]
 		}
 		res.Series = append(res.Series, row)
@@ -463,13 +467,13 @@ func (e *Executor) showSeries(ctx context.Context, s *influxql.ShowSeriesStateme
 	if err != nil {
 		return nil, dbNotFound(err, db)
 	}
-	n := 0
+	var all []string
 	for _, k := range keys {
-		n += len(k)
-	}
-	all := make([]string, 0, n)
-	for _, k := range keys {
-		all = append(all, k...)
+		if all == nil {
+			all = k // no copy when one measurement has series
+		} else {
+			all = append(all[:len(all):len(all)], k...)
+		}
 	}
 	all = paginate(all, s.Limit, s.Offset)
 	if len(all) == 0 {

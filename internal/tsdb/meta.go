@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"unsafe"
@@ -87,48 +88,62 @@ func (e *Engine) selectMeta(db string, measurements []string, expr *TagExpr, tmi
 
 // presentSeries returns the series of candidates with data in a partition
 // (part or head) of any retention policy of d that overlaps [tmin, tmax].
-// Parts whose every row of a series a tombstone removed do not count.
+// Parts whose every row of a series a tombstone removed do not count. Parts
+// are checked first (bitmap operations); heads are asked only about the
+// candidates no part holds, one by one when they are fewer than the head's
+// series, so a head lock is held briefly when most series are in parts.
 func (e *Engine) presentSeries(d *database, tmin, tmax int64, candidates *roaring.Bitmap) *roaring.Bitmap {
 	bm := roaring.New()
 	if candidates.IsEmpty() {
 		return bm
 	}
-	n := candidates.GetCardinality()
+	var views []partitionView
 	for _, rp := range e.allPolicies() {
-		if rp.db != d {
-			continue
+		if rp.db == d {
+			views = append(views, e.readView(rp, tmin, tmax)...)
 		}
-		views := e.readView(rp, tmin, tmax)
-		for _, v := range views {
-			for _, pt := range v.parts {
-				live := roaring.And(pt.series, candidates)
-				for i := range v.tombs {
-					if t := &v.tombs[i]; t.Seq > pt.seq && t.coversPartition(v.start, v.end) {
-						live.AndNot(t.set)
+	}
+	defer releaseViews(views)
+	for _, v := range views {
+		for _, pt := range v.parts {
+			live := roaring.And(pt.series, candidates)
+			for i := range v.tombs {
+				if t := &v.tombs[i]; t.Seq > pt.seq && t.coversPartition(v.start, v.end) {
+					live.AndNot(t.set)
+				}
+			}
+			bm.Or(live)
+		}
+	}
+	rest := roaring.AndNot(candidates, bm)
+	for _, v := range views {
+		for _, hp := range v.heads {
+			if rest.IsEmpty() {
+				return bm
+			}
+			n := rest.GetCardinality()
+			var found []uint32
+			hp.mu.Lock()
+			if n < uint64(len(hp.series)) {
+				it := rest.Iterator()
+				for it.HasNext() {
+					if id := it.Next(); hasKey(hp.series, uint64(id)) {
+						found = append(found, id)
 					}
 				}
-				bm.Or(live)
-			}
-			for _, hp := range v.heads {
-				hp.mu.Lock()
-				if n < uint64(len(hp.series)) {
-					it := candidates.Iterator()
-					for it.HasNext() {
-						if id := it.Next(); hasKey(hp.series, uint64(id)) {
-							bm.Add(id)
-						}
-					}
-				} else {
-					for id := range hp.series {
-						if candidates.Contains(uint32(id)) {
-							bm.Add(uint32(id))
-						}
+			} else {
+				for id := range hp.series {
+					if rest.Contains(uint32(id)) {
+						found = append(found, uint32(id))
 					}
 				}
-				hp.mu.Unlock()
+			}
+			hp.mu.Unlock()
+			bm.AddMany(found)
+			for _, id := range found {
+				rest.Remove(id)
 			}
 		}
-		releaseViews(views)
 	}
 	return bm
 }
@@ -316,14 +331,14 @@ func (e *Engine) SeriesKeys(ctx context.Context, db string, measurements []strin
 	}
 	out := make([][]string, len(measurements))
 	var raw []string
-	var buf []byte
 	var ends []int
 	var tags []model.Tag
 	for i, ids := range sel.ids {
 		if ids == nil {
 			continue
 		}
-		raw = raw[:0]
+		n := int(ids.GetCardinality())
+		raw = slices.Grow(raw[:0], n)
 		sel.d.series.mu.RLock()
 		it := ids.Iterator()
 		for it.HasNext() {
@@ -332,7 +347,13 @@ func (e *Engine) SeriesKeys(ctx context.Context, db string, measurements []strin
 			}
 		}
 		sel.d.series.mu.RUnlock()
-		buf, ends = buf[:0], ends[:0]
+		if len(raw) == 0 {
+			continue
+		}
+		// One buffer holds every rendered key of the measurement; it is
+		// never written again once the keys point into it.
+		buf := make([]byte, 0, len(raw)*(len(raw[0])+len(raw[0])/4+4))
+		ends = slices.Grow(ends[:0], len(raw))
 		for _, k := range raw {
 			meas, tg, err := parseSeriesKey(keyBytes(k), tags[:0])
 			if err != nil {
@@ -342,14 +363,14 @@ func (e *Engine) SeriesKeys(ctx context.Context, db string, measurements []strin
 			buf = appendDisplayKey(buf, meas, tags)
 			ends = append(ends, len(buf))
 		}
-		all := string(buf)
+		all := unsafe.String(unsafe.SliceData(buf), len(buf))
 		keys := make([]string, len(ends))
 		start := 0
 		for j, end := range ends {
 			keys[j] = all[start:end]
 			start = end
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		out[i] = keys
 		if err := ctx.Err(); err != nil {
 			return nil, err
