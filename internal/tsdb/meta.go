@@ -33,10 +33,10 @@ import (
 // math.MaxInt64 for "any time".
 //
 // Dropped series leave the index (byKey and postings) at once and for good:
-// the drop is recorded in series.drop (dropfile.go documents it) before the
-// index changes, so a restart never brings them back, and their rows are
-// hidden by tombstones and reclaimed by compaction. Their ids are never
-// reused. See the series.drop section at the end of this file.
+// the drop is recorded in series.drop (described at the end of this file)
+// before the index changes, so a restart never brings them back, and their
+// rows are hidden by tombstones and reclaimed by compaction. Their ids are
+// never reused.
 
 // TagValue is one tag key and value of a SHOW TAG VALUES answer.
 type TagValue struct {
@@ -196,7 +196,34 @@ func (e *Engine) TagKeys(ctx context.Context, db string, measurements []string, 
 		if ids == nil || mp == nil {
 			continue
 		}
-		all := ids.GetCardinality() == mp.all.GetCardinality()
+		card := ids.GetCardinality()
+		all := card == mp.all.GetCardinality()
+		nvals := 0
+		for _, vals := range mp.tags {
+			nvals += len(vals)
+		}
+		if !all && card < uint64(nvals) {
+			// Few series, many values: read the keys off the series keys.
+			found := map[string]bool{}
+			var tags []model.Tag
+			it := ids.Iterator()
+			for it.HasNext() {
+				if se := x.byIDLocked(uint64(it.Next())); se != nil {
+					if _, tg, err := parseSeriesKey(keyBytes(se.key), tags[:0]); err == nil {
+						tags = tg
+						for _, t := range tags {
+							found[string(t.Key)] = true
+						}
+					}
+				}
+			}
+			for k := range found {
+				if mp.tags[k] != nil {
+					out[i] = append(out[i], k)
+				}
+			}
+			continue
+		}
 		for k, vals := range mp.tags {
 			for _, bm := range vals {
 				if all || bm.Intersects(ids) {

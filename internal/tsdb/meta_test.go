@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"testing"
 	"time"
 
@@ -452,5 +453,77 @@ func TestDropsRaceWithWritesAndReads(t *testing.T) {
 				t.Errorf("%s has data but is not listed", k)
 			}
 		}
+	}
+}
+
+// TestTagKeysAndValuesStrategies checks the two ways of answering (per value
+// postings, or reading the selected series' keys) against a brute-force
+// answer for selections of many sizes.
+func TestTagKeysAndValuesStrategies(t *testing.T) {
+	ctx := context.Background()
+	e := openTest(t, vfs.NewMem())
+	defer e.Close()
+	if err := e.CreateDatabase(ctx, "db", nil); err != nil {
+		t.Fatal(err)
+	}
+	type series map[string]string
+	var all []series
+	var pts []model.Point
+	for i := 0; i < 300; i++ {
+		s := series{"a": fmt.Sprint(i % 4), "b": fmt.Sprint(i % 60)}
+		if i%7 == 0 {
+			s["c"] = fmt.Sprint(i % 3)
+		}
+		all = append(all, s)
+		var tags []string
+		for k, v := range s {
+			tags = append(tags, k, v)
+		}
+		pts = append(pts, pt("m", tags, int64(i), "v", 1.0))
+	}
+	write(t, e, "db", pts...)
+	for _, tc := range []struct {
+		name string
+		expr *TagExpr
+		keep func(series) bool
+	}{
+		{"all", nil, func(series) bool { return true }},
+		{"a=1", &TagExpr{Op: TagEq, Key: "a", Value: "1"}, func(s series) bool { return s["a"] == "1" }},
+		{"b=7", &TagExpr{Op: TagEq, Key: "b", Value: "7"}, func(s series) bool { return s["b"] == "7" }},
+		{"c!=''", &TagExpr{Op: TagNotEq, Key: "c", Value: ""}, func(s series) bool { return s["c"] != "" }},
+		{"b=~^1", &TagExpr{Op: TagRegex, Key: "b", Regex: regexp.MustCompile("^1")}, func(s series) bool { return s["b"] != "" && s["b"][0] == '1' }},
+		{"none", &TagExpr{Op: TagEq, Key: "a", Value: "x"}, func(series) bool { return false }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			keySet := map[string]bool{}
+			valSet := map[TagValue]bool{}
+			for _, s := range all {
+				if tc.keep(s) {
+					for k, v := range s {
+						keySet[k] = true
+						valSet[TagValue{k, v}] = true
+					}
+				}
+			}
+			var wantKeys []string
+			for k := range keySet {
+				wantKeys = append(wantKeys, k)
+			}
+			sort.Strings(wantKeys)
+			var wantVals []TagValue
+			for v := range valSet {
+				wantVals = append(wantVals, v)
+			}
+			sort.Slice(wantVals, func(i, j int) bool {
+				if wantVals[i].Key != wantVals[j].Key {
+					return wantVals[i].Key < wantVals[j].Key
+				}
+				return wantVals[i].Value < wantVals[j].Value
+			})
+			keys, err := e.TagKeys(ctx, "db", []string{"m"}, tc.expr, anyTime, endTime)
+			check(t, "keys", [][]string{wantKeys}, keys, err)
+			vals, err := e.TagValues(ctx, "db", []string{"m"}, func(string) bool { return true }, tc.expr, anyTime, endTime)
+			check(t, "values", [][]TagValue{wantVals}, vals, err)
+		})
 	}
 }
