@@ -283,7 +283,8 @@ func (r *spreadReducer) Emit(start, _ int64) []Point {
 }
 
 // stddev() is the sample standard deviation (n-1), a Float; NaN values are
-// left out. A window of one point gives a null, as InfluxDB's NaN.
+// left out. A window of one point gives NaN, as in InfluxDB, where a NaN
+// result is a "null float": shown as null, but not replaced by fill().
 type stddevReducer struct {
 	in   influxql.DataType
 	vals []float64 // reused across windows
@@ -302,7 +303,7 @@ func (r *stddevReducer) Emit(start, _ int64) []Point {
 		return nil
 	}
 	if len(vals) < 2 {
-		return []Point{nullPoint(start)}
+		return []Point{floatPoint(start, math.NaN())}
 	}
 	var mean float64
 	var n int
@@ -320,11 +321,10 @@ func (r *stddevReducer) Emit(start, _ int64) []Point {
 		}
 		ss += (v - mean) * (v - mean)
 	}
-	sd := math.Sqrt(ss / float64(n-1))
-	if n < 2 || math.IsNaN(sd) {
-		return []Point{nullPoint(start)}
+	if n < 2 {
+		return []Point{floatPoint(start, math.NaN())}
 	}
-	return []Point{floatPoint(start, sd)}
+	return []Point{floatPoint(start, math.Sqrt(ss/float64(n-1)))}
 }
 
 // median() is a Float: the middle value, or the mean of the two middle

@@ -202,7 +202,8 @@ func TestAggregateEdgeCases(t *testing.T) {
 	samePoints(t, "count(distinct) empty", reduce(t, "count(distinct(x))", influxql.Float, 5, 10, nil), []Point{ip(5, 0)})
 
 	one := []Point{fp(3, 4.5)}
-	samePoints(t, "stddev single", reduce(t, "stddev(x)", influxql.Float, 0, 10, one), []Point{np(0)})
+	samePoints(t, "stddev single", reduce(t, "stddev(x)", influxql.Float, 0, 10, one), []Point{fp(0, math.NaN())})
+	samePoints(t, "stddev one number", reduce(t, "stddev(x)", influxql.Float, 0, 10, []Point{fp(1, math.NaN()), fp(2, 3)}), []Point{fp(0, math.NaN())})
 	samePoints(t, "median single", reduce(t, "median(x)", influxql.Float, 0, 10, one), []Point{fp(0, 4.5)})
 	samePoints(t, "spread single", reduce(t, "spread(x)", influxql.Float, 0, 10, one), []Point{fp(0, 0)})
 	samePoints(t, "integral single", reduce(t, "integral(x)", influxql.Float, 0, 10, one), []Point{fp(0, 0)})

@@ -16,21 +16,25 @@
 // # Semantics
 //
 // Every function follows InfluxDB 1.8's implementation where its
-// documentation is silent: tie rules (max/min/top/bottom keep the earliest
-// point, first/last the greatest value at one time, mode the value seen
-// first, booleans true), nearest-rank percentile (nothing for rank 0),
-// sample standard deviation (null for one point), distinct in the order
-// values are first seen, int64 wrap-around in sum and cumulative_sum,
-// integral interpolated at window boundaries (see Lookahead), derivative
-// per unit with the elapsed time taken as positive in descending order,
-// elapsed negative in descending order, Holt-Winters fitted with InfluxDB's
-// Nelder-Mead search and quirks, and the gota recurrences and hold periods
-// of the technical analysis functions. max() and min() take booleans, as
-// InfluxDB 1.8's engine does, although its documentation lists only
-// numbers. A type a function does not take gives a *TypeError from the
-// constructor (mean of a string); a point of another type than the
-// reducer's is converted if numeric and skipped otherwise; nulls (Type
-// Unknown) are skipped everywhere.
+// documentation is silent or wrong: tie rules (max/min/top/bottom keep the
+// earliest point, first/last the greatest value at one time, mode picks
+// among ties as InfluxDB 1.8 does, booleans true), nearest-rank percentile
+// (nothing for rank 0), sample standard deviation (NaN for one point),
+// distinct in the order values are first seen, int64 wrap-around in sum
+// and cumulative_sum, integral interpolated at window boundaries (see
+// Lookahead), derivative per unit with the elapsed time taken as positive
+// in descending order, elapsed negative in descending order, Holt-Winters
+// fitted with InfluxDB's Nelder-Mead search and quirks, and the gota
+// recurrences and hold periods of the technical analysis functions. max()
+// and min() take booleans, as InfluxDB 1.8's engine does, although its
+// documentation lists only numbers.
+//
+// A type a function does not take gives a *TypeError from the constructor
+// (mean of a string). A point of another type than the reducer's is
+// converted if numeric and skipped otherwise; nulls (Type Unknown) are
+// skipped everywhere. A NaN float in an output is what InfluxDB calls a
+// null float: the encoder shows it as null, and fill() must not replace it
+// (stddev of one point, derivative of a NaN).
 //
 // # Concurrency and buffers
 //
