@@ -425,8 +425,12 @@ func (ev *evaluator) evalReduce(c *influxql.Call, g *group) ([]Point, error) {
 	}
 	var wins []windowOut
 	if p.interval <= 0 {
-		for _, pt := range stream {
-			red.Add(pt)
+		for k := range stream {
+			if p.stmt.TimeAscending() {
+				red.Add(stream[k])
+			} else {
+				red.Add(stream[len(stream)-1-k])
+			}
 		}
 		end := p.tmax
 		if end < math.MaxInt64 {
@@ -436,13 +440,24 @@ func (ev *evaluator) evalReduce(c *influxql.Call, g *group) ([]Point, error) {
 			wins = append(wins, windowOut{start: p.tmin, pts: pts})
 		}
 	} else {
+		desc := !p.stmt.TimeAscending()
 		for i := 0; i < len(stream); {
 			w := p.windowStart(stream[i].Time)
 			next := p.nextWindow(w)
-			for i < len(stream) && stream[i].Time < next {
-				red.Add(stream[i])
-				i++
+			j := i
+			for j < len(stream) && stream[j].Time < next {
+				j++
 			}
+			// Newest first in DESC order, as InfluxDB feeds its reducers (it
+			// matters where ties are broken by position, e.g. mode()).
+			for k := i; k < j; k++ {
+				if desc {
+					red.Add(stream[i+j-1-k])
+				} else {
+					red.Add(stream[k])
+				}
+			}
+			i = j
 			if la, ok := red.(functions.Lookahead); ok && i < len(stream) {
 				la.SetNext(stream[i])
 			}

@@ -196,6 +196,7 @@ func (e *Executor) plan(ctx context.Context, s *influxql.SelectStatement, ec Exe
 func (p *selectPlan) classify() error {
 	var selectors, others int
 	var firstSelector string
+	sameSelector := true // every selector call is the same text
 	for _, f := range p.stmt.Fields {
 		p.exprs = append(p.exprs, f.Expr)
 		calls := 0
@@ -214,7 +215,9 @@ func (p *selectPlan) classify() error {
 			case functions.Selector:
 				selectors++
 				if firstSelector == "" {
-					firstSelector = c.Name
+					firstSelector = c.String()
+				} else if c.String() != firstSelector {
+					sameSelector = false
 				}
 			default:
 				others++
@@ -270,7 +273,8 @@ func (p *selectPlan) classify() error {
 		}
 		return errors.New("mixing aggregate and non-aggregate queries is not supported")
 	}
-	p.selectorTime = single && p.interval == 0
+	// Repeating one selector (first(x), first(x)) still selects one point.
+	p.selectorTime = (single || (selectors > 1 && others == 0 && sameSelector && !hasAux)) && p.interval == 0
 	for _, d := range p.stmt.Dimensions {
 		if c, ok := d.Expr.(*influxql.Call); ok && c.Name == "time" {
 			continue

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/influxdata/influxql"
@@ -385,8 +386,8 @@ func median[T cmp.Ordered](vals []T, mid func(lo, hi T) float64) (float64, bool)
 	return mid(vals[n/2], vals[n/2]), true
 }
 
-// mode() is the most frequent value, in the input type. On a tie the
-// smallest value wins, as InfluxDB 1.8 answers; for booleans InfluxDB 1.8
+// mode() is the most frequent value, in the input type, chosen among ties
+// exactly as InfluxDB 1.8 chooses (see Emit); for booleans InfluxDB 1.8
 // picks true on a tie, and so does this.
 type modeReducer struct {
 	in  influxql.DataType
@@ -418,30 +419,30 @@ func (r *modeReducer) Emit(start, _ int64) []Point {
 		}
 		best = Point{Type: influxql.Boolean, B: t >= f}
 	} else {
-		// Order by value, then by arrival (the input is in time order).
+		// InfluxDB 1.8's mode walks the points sorted by value and only
+		// lets a value group compete once it has a second point; a group
+		// that reaches the leader's count wins unless it began later than
+		// the leader's latest point. Ties therefore depend on where the
+		// (unstable) sort leaves equal values: sort.Sort with a value-only
+		// comparison on the time-ordered input is the same sort InfluxDB
+		// runs, so it leaves them in the same places.
+		sort.Sort(pointsByValue(pts))
+		mostFreq, currFreq := 0, 0
+		curr, most := pts[0], pts[0]
+		mostTime, currTime := pts[0].Time, pts[0].Time
 		for i := range pts {
-			pts[i].Aux = i
+			p := pts[i]
+			if compareValues(&p, &curr) != 0 {
+				currFreq, curr, currTime = 1, p, p.Time
+				continue
+			}
+			currFreq++
+			if mostFreq > currFreq || (mostFreq == currFreq && currTime > mostTime) {
+				continue
+			}
+			mostFreq, most, mostTime = currFreq, p, p.Time
 		}
-		slices.SortFunc(pts, func(a, b Point) int {
-			if c := compareValues(&a, &b); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.Aux, b.Aux)
-		})
-		bestN := 0
-		for i := 0; i < len(pts); {
-			j := i + 1
-			for j < len(pts) && compareValues(&pts[i], &pts[j]) == 0 {
-				j++
-			}
-			// Strictly more: on a tie the smallest value (the first run in
-			// value order) wins, which is what InfluxDB 1.8 answers (checked
-			// by make difftest), whatever its docs say about timestamps.
-			if n := j - i; n > bestN {
-				bestN, best = n, pts[i]
-			}
-			i = j
-		}
+		best = most
 	}
 	best.Time, best.Aux, best.Tag = start, -1, ""
 	return []Point{best}
@@ -554,3 +555,10 @@ func (r *countDistinctReducer) Emit(start, _ int64) []Point {
 	r.d.reset()
 	return []Point{intPoint(start, int64(n))}
 }
+
+// pointsByValue sorts points by value only, like InfluxDB's *PointsByValue.
+type pointsByValue []Point
+
+func (a pointsByValue) Len() int           { return len(a) }
+func (a pointsByValue) Less(i, j int) bool { return compareValues(&a[i], &a[j]) < 0 }
+func (a pointsByValue) Swap(i, j int)      { a[i], a[j] = a[j], a[i] }
