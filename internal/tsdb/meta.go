@@ -88,22 +88,35 @@ func (e *Engine) selectMeta(db string, measurements []string, expr *TagExpr, tmi
 
 // presentSeries returns the series of candidates with data in a partition
 // (part or head) of any retention policy of d that overlaps [tmin, tmax].
-// Parts whose every row of a series a tombstone removed do not count. Parts
-// are checked first (bitmap operations); heads are asked only about the
-// candidates no part holds, one by one when they are fewer than the head's
-// series, so a head lock is held briefly when most series are in parts.
 func (e *Engine) presentSeries(d *database, tmin, tmax int64, candidates *roaring.Bitmap) *roaring.Bitmap {
-	bm := roaring.New()
 	if candidates.IsEmpty() {
-		return bm
+		return roaring.New()
 	}
+	views := e.metaViews(d, tmin, tmax)
+	defer releaseViews(views)
+	return presentIn(views, candidates, false)
+}
+
+// metaViews snapshots the partitions of every retention policy of d that
+// overlap [tmin, tmax]; release them with releaseViews.
+func (e *Engine) metaViews(d *database, tmin, tmax int64) []partitionView {
 	var views []partitionView
 	for _, rp := range e.allPolicies() {
 		if rp.db == d {
 			views = append(views, e.readView(rp, tmin, tmax)...)
 		}
 	}
-	defer releaseViews(views)
+	return views
+}
+
+// presentIn returns the candidates with data in views (with first, it stops at
+// the first one found). A part counts unless a tombstone removed the series
+// from its whole partition. Parts are checked first, with bitmap
+// operations; heads are asked only about the candidates no part holds, one
+// by one when they are fewer than the head's series, so a head lock is held
+// briefly when most series are in parts.
+func presentIn(views []partitionView, candidates *roaring.Bitmap, first bool) *roaring.Bitmap {
+	bm := roaring.New()
 	for _, v := range views {
 		for _, pt := range v.parts {
 			live := roaring.And(pt.series, candidates)
@@ -113,6 +126,9 @@ func (e *Engine) presentSeries(d *database, tmin, tmax int64, candidates *roarin
 				}
 			}
 			bm.Or(live)
+			if first && !bm.IsEmpty() {
+				return bm
+			}
 		}
 	}
 	rest := roaring.AndNot(candidates, bm)
@@ -125,24 +141,38 @@ func (e *Engine) presentSeries(d *database, tmin, tmax int64, candidates *roarin
 			var found []uint32
 			hp.mu.Lock()
 			if n < uint64(len(hp.series)) {
+				found = make([]uint32, 0, min(n, 1024))
 				it := rest.Iterator()
 				for it.HasNext() {
 					if id := it.Next(); hasKey(hp.series, uint64(id)) {
 						found = append(found, id)
+						if first {
+							break
+						}
 					}
 				}
 			} else {
+				found = make([]uint32, 0, min(len(hp.series), 1024))
 				for id := range hp.series {
 					if rest.Contains(uint32(id)) {
 						found = append(found, uint32(id))
+						if first {
+							break
+						}
 					}
 				}
 			}
 			hp.mu.Unlock()
-			bm.AddMany(found)
-			for _, id := range found {
-				rest.Remove(id)
+			if len(found) == 0 {
+				continue
 			}
+			f := roaring.New()
+			f.AddMany(found)
+			bm.Or(f)
+			if first {
+				return bm
+			}
+			rest.AndNot(f)
 		}
 	}
 	return bm
@@ -154,7 +184,8 @@ func hasKey[M ~map[uint64]V, V any](m M, k uint64) bool {
 }
 
 // MeasurementNames lists, sorted, the measurements of db that have a series
-// matching expr with data in [tmin, tmax] (SHOW MEASUREMENTS).
+// matching expr with data in [tmin, tmax] (SHOW MEASUREMENTS). It stops at
+// the first such series of each measurement.
 func (e *Engine) MeasurementNames(ctx context.Context, db string, expr *TagExpr, tmin, tmax int64) ([]string, error) {
 	d, err := e.database(db)
 	if err != nil {
@@ -167,17 +198,28 @@ func (e *Engine) MeasurementNames(ctx context.Context, db string, expr *TagExpr,
 	}
 	d.series.mu.RUnlock()
 	sort.Strings(names)
-	sel, err := e.selectMeta(db, names, expr, tmin, tmax)
-	if err != nil {
-		return nil, err
-	}
+	views := e.metaViews(d, tmin, tmax)
+	defer releaseViews(views)
 	out := names[:0]
-	for i, m := range names {
-		if sel.ids[i] != nil {
+	for _, m := range names {
+		var ids *roaring.Bitmap
+		d.series.mu.RLock()
+		if mp := d.series.postings[m]; mp != nil {
+			if expr == nil {
+				ids = mp.all.Clone()
+			} else {
+				ids = evalTagExpr(mp, expr)
+			}
+		}
+		d.series.mu.RUnlock()
+		if ids != nil && !ids.IsEmpty() && !presentIn(views, ids, true).IsEmpty() {
 			out = append(out, m)
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return out, ctx.Err()
+	return out, nil
 }
 
 // TagKeys returns, for each measurement, the sorted tag keys of its series
