@@ -7,7 +7,7 @@ LDFLAGS   := -X main.version=$(VERSION)
 RACE_PKGS := ./internal/tsdb/... ./internal/vfs/... ./internal/httpapi/...
 FUZZTIME  ?= 30s
 
-.PHONY: build run test test-race bench fuzz lint clean
+.PHONY: build run test test-race bench fuzz lint clean difftest
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/fieldhub ./cmd/fieldhub
@@ -29,6 +29,11 @@ bench:
 # Runs every fuzz target for FUZZTIME each (default 30s): make fuzz FUZZTIME=2m
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+# Fieldhub against a real InfluxDB 1.8 on generated data and queries (needs ../shared/bench/peers.sh
+# or INFLUX_URL); not part of `make test`. N=1000 SEED=42 make difftest
+difftest:
+	./scripts/difftest.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -116,8 +116,8 @@ var (
 	diffFuncsNum = []string{"mean", "sum", "count", "min", "max", "first", "last", "spread", "stddev", "median", "mode"}
 	// percentile() picks among equal values in an unspecified order in
 	// InfluxDB, so its time is only compared with GROUP BY time.
-	diffFuncsSel = []string{"percentile(%s, 50)", "percentile(%s, 90)", "top(%s, 3)", "bottom(%s, 2)"}
-	diffTrans    = []string{"derivative(%s)", "derivative(%s, 1m)", "difference(%s)", "non_negative_difference(%s)", "cumulative_sum(%s)", "moving_average(%s, 3)", "elapsed(%s, 1s)"}
+	diffFuncsSel  = []string{"percentile(%s, 50)", "percentile(%s, 90)", "top(%s, 3)", "bottom(%s, 2)"}
+	diffTrans     = []string{"derivative(%s)", "derivative(%s, 1m)", "difference(%s)", "non_negative_difference(%s)", "cumulative_sum(%s)", "moving_average(%s, 3)", "elapsed(%s, 1s)"}
 	diffIntervals = []string{"1m", "5m", "10m", "30m", "1h", "7m", "2h"}
 	diffFills     = []string{"", " fill(null)", " fill(none)", " fill(0)", " fill(previous)", " fill(linear)", " fill(-1)"}
 )
