@@ -155,6 +155,53 @@ func seriesPresent(vs []partitionView) *roaring.Bitmap {
 
 // readSeries merges one series' rows in [tmin, tmax] from a partition view.
 func (e *Engine) readSeries(v *partitionView, id uint64, tmin, tmax int64, fields map[string]bool, m *rowMerger, buf *[]byte) (rows, error) {
+	srcs, err := v.seriesSources(id, tmin, tmax, fields, buf)
+	if err != nil {
+		return rows{}, err
+	}
+	r := m.merge(srcs, fields)
+	if fields != nil {
+		r = dropEmptyRows(r)
+	}
+	return r, nil
+}
+
+// readSeriesRuns returns one series' rows in [tmin, tmax] from a partition
+// view as runs in ascending time. Sources that do not overlap in time (the
+// blocks of a compacted part, a head after them) come back as they are,
+// without the cost of a merge; overlapping ones are merged into one run.
+func (e *Engine) readSeriesRuns(v *partitionView, id uint64, tmin, tmax int64, fields map[string]bool, m *rowMerger, buf *[]byte) ([]rows, error) {
+	srcs, err := v.seriesSources(id, tmin, tmax, fields, buf)
+	if err != nil {
+		return nil, err
+	}
+	if len(srcs) > 1 {
+		// srcs are oldest first, which a merge needs (newer values win);
+		// only a sorted copy is checked for overlaps.
+		byTime := slices.Clone(srcs)
+		sort.Slice(byTime, func(i, j int) bool { return byTime[i].ts[0] < byTime[j].ts[0] })
+		for i := 1; i < len(byTime); i++ {
+			if byTime[i].ts[0] <= byTime[i-1].ts[len(byTime[i-1].ts)-1] {
+				r := m.merge(srcs, fields)
+				if fields != nil {
+					r = dropEmptyRows(r)
+				}
+				return []rows{r}, nil
+			}
+		}
+		srcs = byTime
+	}
+	if fields != nil {
+		for i := range srcs {
+			srcs[i] = dropEmptyRows(srcs[i])
+		}
+	}
+	return srcs, nil
+}
+
+// seriesSources reads every source of one series in [tmin, tmax]: the part
+// blocks it overlaps and the rows the heads hold.
+func (v *partitionView) seriesSources(id uint64, tmin, tmax int64, fields map[string]bool, buf *[]byte) ([]rows, error) {
 	var srcs []rows
 	want := func(name string) bool { return fields == nil || fields[name] }
 	for _, pt := range v.parts {
@@ -167,19 +214,14 @@ func (e *Engine) readSeries(v *partitionView, id uint64, tmin, tmax int64, field
 			}
 			r, err := v.readPartBlock(pt, &bm, tmin, tmax, want, buf)
 			if err != nil {
-				return rows{}, err
+				return nil, err
 			}
 			if len(r.ts) > 0 {
 				srcs = append(srcs, r)
 			}
 		}
 	}
-	srcs = v.appendHeadRows(srcs, id, tmin, tmax, fields)
-	r := m.merge(srcs, fields)
-	if fields != nil {
-		r = dropEmptyRows(r)
-	}
-	return r, nil
+	return v.appendHeadRows(srcs, id, tmin, tmax, fields), nil
 }
 
 // readPartBlock reads, checks and decodes one block of pt (fields selected by
@@ -349,15 +391,17 @@ func (e *Engine) ReadSeries(ctx context.Context, db, rp string, ids []uint64, fi
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			r, err := e.readSeries(&views[i], id, tmin, tmax, want, &m, &buf)
+			runs, err := e.readSeriesRuns(&views[i], id, tmin, tmax, want, &m, &buf)
 			if err != nil {
 				return err
 			}
-			if len(r.ts) == 0 || len(r.cols) == 0 {
-				continue
-			}
-			if err := fn(&SeriesBatch{SeriesID: id, Timestamps: r.ts, Columns: r.cols}); err != nil {
-				return err
+			for _, r := range runs {
+				if len(r.ts) == 0 || len(r.cols) == 0 {
+					continue
+				}
+				if err := fn(&SeriesBatch{SeriesID: id, Timestamps: r.ts, Columns: r.cols}); err != nil {
+					return err
+				}
 			}
 		}
 	}
