@@ -449,7 +449,8 @@ func (r *modeReducer) Emit(start, _ int64) []Point {
 }
 
 // distinct() outputs each distinct value once, in the order first seen
-// (InfluxDB sorts them by first time, then value), all at the window start.
+// (InfluxDB sorts them by first time, then value; newest first when the
+// window is fed newest first), all at the window start.
 type distinctReducer struct {
 	in  influxql.DataType
 	f   map[float64]struct{}
@@ -532,12 +533,18 @@ func (r *distinctReducer) Emit(start, _ int64) []Point {
 		return nil
 	}
 	out := slices.Clone(r.out)
+	// Fed newest first (ORDER BY time DESC), InfluxDB lists the values by
+	// their newest time, newest first.
+	desc := out[0].Time > out[len(out)-1].Time
 	slices.SortStableFunc(out, func(a, b Point) int {
 		if c := cmp.Compare(a.Time, b.Time); c != 0 {
 			return c
 		}
 		return compareValues(&a, &b)
 	})
+	if desc {
+		slices.Reverse(out)
+	}
 	for i := range out {
 		out[i].Time = start
 	}

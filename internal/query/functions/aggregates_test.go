@@ -87,11 +87,15 @@ func TestDistinctAndMode(t *testing.T) {
 	got = reduce(t, "count(distinct(x))", influxql.String, 0, 10, desc)
 	samePoints(t, "count(distinct)", got, []Point{ip(0, 4)})
 
-	// Ties go to the smallest value, as InfluxDB 1.8 answers.
+	// Ties are broken as InfluxDB 1.8 breaks them: walking the values in
+	// sorted order, a later group that reaches the leader's count wins
+	// unless it began after the leader's latest point.
 	got = reduce(t, "mode(x)", influxql.String, 0, 10, desc)
-	samePoints(t, "mode", got, []Point{sp(0, "below 3 feet")})
+	samePoints(t, "mode", got, []Point{sp(0, "between 6 and 9 feet")})
 	got = reduce(t, "mode(x)", influxql.Float, 7, 10, []Point{fp(1, 3), fp(2, 1), fp(3, 1), fp(4, 3), fp(5, 2)})
-	samePoints(t, "mode tie", got, []Point{fp(7, 1)})
+	samePoints(t, "mode tie", got, []Point{fp(7, 3)})
+	got = reduce(t, "mode(x)", influxql.Float, 7, 10, []Point{fp(1, 1), fp(2, 1), fp(3, 3), fp(4, 3)})
+	samePoints(t, "mode tie, later group began later", got, []Point{fp(7, 1)})
 	got = reduce(t, "mode(x)", influxql.Integer, 7, 10, []Point{ip(1, 5), ip(2, 1), ip(3, 1), ip(4, 5), ip(5, 1)})
 	samePoints(t, "mode int", got, []Point{ip(7, 1)})
 	got = reduce(t, "mode(x)", influxql.Boolean, 7, 10, []Point{bp(1, false), bp(2, true)})
@@ -152,8 +156,18 @@ func TestSelectorsTypes(t *testing.T) {
 	samePoints(t, "min unsigned", got, []Point{up(2, 1)})
 	got = reduce(t, "percentile(x, 50)", influxql.Integer, 0, 10, []Point{ip(1, 4), ip(2, 1), ip(3, 9), ip(4, 2)})
 	samePoints(t, "percentile int", got, []Point{ip(4, 2)})
-	got = reduce(t, "sample(x, 10)", influxql.String, 0, 10, []Point{sp(2, "b"), sp(1, "a")})
+	got = reduce(t, "sample(x, 10)", influxql.String, 0, 10, []Point{sp(1, "a"), sp(2, "b")})
 	samePoints(t, "sample all", got, []Point{sp(1, "a"), sp(2, "b")})
+
+	// Fed newest first (ORDER BY time DESC), multi-point selectors and
+	// distinct() list newest first, as InfluxDB 1.8 does.
+	got = reduce(t, "sample(x, 10)", influxql.String, 0, 10, []Point{sp(2, "b"), sp(1, "a")})
+	samePoints(t, "sample desc", got, []Point{sp(2, "b"), sp(1, "a")})
+	desc := []Point{fp(18, 0), fp(17, 0), fp(11, 2.5), fp(6, 0.5)}
+	samePoints(t, "top desc", reduce(t, "top(x, 3)", influxql.Float, 0, 20, desc), []Point{fp(17, 0), fp(11, 2.5), fp(6, 0.5)})
+	samePoints(t, "distinct desc", reduce(t, "distinct(x)", influxql.Float, 0, 20, desc), []Point{fp(0, 0), fp(0, 2.5), fp(0, 0.5)})
+	got = reduce(t, "integral(x, 1ns)", influxql.Float, 0, 20, desc)
+	samePoints(t, "integral desc", got, reduce(t, "integral(x, 1ns)", influxql.Float, 0, 20, reversed(desc)))
 }
 
 func TestSample(t *testing.T) {

@@ -32,7 +32,7 @@ func TestAddDoesNotAllocate(t *testing.T) {
 			var emits bool
 			switch r.(type) {
 			case *distinctReducer, *countDistinctReducer, *medianReducer, *percentileReducer,
-				*modeReducer, *stddevReducer:
+				*modeReducer, *stddevReducer, *integralReducer:
 				emits = true
 			}
 			allocs := testing.AllocsPerRun(20, func() {
@@ -46,6 +46,9 @@ func TestAddDoesNotAllocate(t *testing.T) {
 			limit := 0.0
 			if emits {
 				limit = 1
+			}
+			if _, ok := r.(*modeReducer); ok {
+				limit = 2 // sort.Sort, InfluxDB's own sort for the same ties, boxes the slice
 			}
 			if allocs > limit {
 				t.Errorf("%s of %s: %.0f allocations per window of %d points", c, typ, allocs, len(pts))

@@ -1,6 +1,9 @@
 package functions
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/influxdata/influxql"
 )
 
@@ -12,7 +15,9 @@ var _ Lookahead = (*integralReducer)(nil)
 // at the window boundary, the value there interpolated linearly; the part
 // before the boundary belongs to the earlier window (see Lookahead), the
 // part after it, however many empty windows it spans, to the later one. Of
-// several points at one time the last counts.
+// several points at one time the last counts. For integer input the part
+// after the boundary reproduces InfluxDB 1.8's integer reducer, which takes
+// the previous point's value where the float reducer takes the new one's.
 type integralReducer struct {
 	in   influxql.DataType
 	unit float64
@@ -31,14 +36,19 @@ type integralReducer struct {
 		v float64
 	}
 	hasNext bool
+	buf     []timed[float64] // the window's points, reused across windows
 }
 
+// Add keeps the point; the window's area is computed at Emit, in time
+// order whatever the order of arrival (an executor may feed a window
+// newest first for ORDER BY time DESC).
 func (r *integralReducer) Add(p Point) {
-	v, ok := asFloat(&p)
-	if !ok {
-		return
+	if v, ok := asFloat(&p); ok {
+		r.buf = append(r.buf, timed[float64]{v: v, t: p.Time})
 	}
-	t := p.Time
+}
+
+func (r *integralReducer) step(t int64, v float64) {
 	r.n++
 	if !r.hasPrev {
 		r.prev.t, r.prev.v, r.hasPrev = t, v, true
@@ -50,6 +60,15 @@ func (r *integralReducer) Add(p Point) {
 		b := r.prevEnd
 		if b > r.prev.t && b <= t {
 			bv := interpolate(b, r.prev.t, t, r.prev.v, v)
+			if r.in != influxql.Float {
+				// InfluxDB 1.8's integer integral takes this trapezoid's
+				// sides as the boundary value and the previous point's
+				// value (its float integral, like this one otherwise,
+				// uses the boundary value and this point's).
+				r.sum += 0.5 * (bv + r.prev.v) * float64(t-b) / r.unit
+				r.prev.t, r.prev.v = t, v
+				return
+			}
 			r.prev.t, r.prev.v = b, bv
 		}
 	}
@@ -71,6 +90,18 @@ func (r *integralReducer) SetNext(p Point) {
 }
 
 func (r *integralReducer) Emit(start, end int64) []Point {
+	buf := r.buf
+	if !slices.IsSortedFunc(buf, byTime) {
+		if slices.IsSortedFunc(buf, func(a, b timed[float64]) int { return byTime(b, a) }) {
+			slices.Reverse(buf)
+		} else {
+			slices.SortStableFunc(buf, byTime)
+		}
+	}
+	for _, x := range buf {
+		r.step(x.t, x.v)
+	}
+	r.buf = buf[:0]
 	n, sum, hasNext := r.n, r.sum, r.hasNext
 	r.n, r.sum, r.hasNext = 0, 0, false
 	if n == 0 {
@@ -87,6 +118,8 @@ func (r *integralReducer) Emit(start, end int64) []Point {
 	r.prevEnd, r.carried = end, true
 	return []Point{floatPoint(start, sum)}
 }
+
+func byTime(a, b timed[float64]) int { return cmp.Compare(a.t, b.t) }
 
 // interpolate returns the value at t on the line through (t0, v0), (t1, v1).
 func interpolate(t, t0, t1 int64, v0, v1 float64) float64 {

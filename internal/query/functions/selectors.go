@@ -180,13 +180,14 @@ func nearestRank[T cmp.Ordered](vals []timed[T], pct float64) (timed[T], bool) {
 }
 
 // sample() keeps a uniform random sample of up to n points (reservoir
-// sampling) and returns it in time order.
+// sampling) and returns it in time order (newest first when fed so).
 type sampleReducer struct {
-	in   influxql.DataType
-	n    int
-	seen int
-	pts  []Point
-	rng  *rand.Rand
+	in    influxql.DataType
+	n     int
+	seen  int
+	pts   []Point
+	rng   *rand.Rand
+	order feedOrder
 }
 
 func newSampleReducer(in influxql.DataType, n int) *sampleReducer {
@@ -198,6 +199,7 @@ func (r *sampleReducer) Add(p Point) {
 		return
 	}
 	r.seen++
+	r.order.add(p.Time)
 	if len(r.pts) < r.n {
 		r.pts = append(r.pts, p)
 		return
@@ -218,14 +220,18 @@ func (r *sampleReducer) Emit(_, _ int64) []Point {
 		}
 		return compareValues(&a, &b)
 	})
-	r.pts, r.seen = r.pts[:0], 0
+	if r.order.desc() {
+		slices.Reverse(out)
+	}
+	r.pts, r.seen, r.order = r.pts[:0], 0, feedOrder{}
 	return out
 }
 
 // top() and bottom() keep the n greatest (smallest) values, the earlier
 // point on a tie. With tag arguments (top(x, host, 3)) each distinct
 // Point.Tag is first reduced to its max (min) point, then the n best of
-// those are kept. The output is in time order.
+// those are kept. The output is in time order, newest first when the
+// window was fed newest first.
 type topReducer struct {
 	in     influxql.DataType
 	n      int
@@ -234,6 +240,7 @@ type topReducer struct {
 	heap   []Point          // worst point at the root
 	perTag map[string]Point // best point per tag when byTag
 	tags   []string         // keys of perTag in the order first seen
+	order  feedOrder
 }
 
 func newTopReducer(in influxql.DataType, n int, top, byTag bool) *topReducer {
@@ -263,6 +270,7 @@ func (r *topReducer) Add(p Point) {
 	if p.Type == influxql.Unknown || !conform(&p, r.in) {
 		return
 	}
+	r.order.add(p.Time)
 	if r.byTag {
 		q, ok := r.perTag[p.Tag]
 		if !ok {
@@ -338,5 +346,27 @@ func (r *topReducer) Emit(_, _ int64) []Point {
 		return 0
 	})
 	slices.SortStableFunc(out, func(a, b Point) int { return cmp.Compare(a.Time, b.Time) })
+	if r.order.desc() {
+		slices.Reverse(out)
+	}
+	r.order = feedOrder{}
 	return out
 }
+
+// feedOrder notes whether a window's points came newest first (the
+// executor feeds them so for ORDER BY time DESC); selectors that return
+// several points then list them newest first, as InfluxDB does.
+type feedOrder struct {
+	first, last int64
+	n           int
+}
+
+func (o *feedOrder) add(t int64) {
+	if o.n == 0 {
+		o.first = t
+	}
+	o.last = t
+	o.n++
+}
+
+func (o *feedOrder) desc() bool { return o.n > 1 && o.first > o.last }
