@@ -83,6 +83,11 @@ func filterRows(r rows, keep func(t int64) bool) rows {
 	if len(idx) == len(r.ts) {
 		return r
 	}
+	if n := len(idx); n > 0 && idx[n-1]-idx[0]+1 == n {
+		// A contiguous run (a time range cut at the block's ends, the usual
+		// case): slice the columns instead of copying them.
+		return sliceRows(r, idx[0], idx[n-1]+1)
+	}
 	out := rows{ts: make([]int64, len(idx))}
 	for j, i := range idx {
 		out.ts[j] = r.ts[i]
@@ -154,4 +159,40 @@ func dropEmptyRows(r rows) rows {
 		}
 	}
 	return filterRows(r, func(t int64) bool { return keep[t] })
+}
+
+// sliceRows returns rows [lo, hi) of r sharing r's arrays; columns without
+// a value in the range are dropped, as filterRows drops them.
+func sliceRows(r rows, lo, hi int) rows {
+	out := rows{ts: r.ts[lo:hi:hi], cols: make([]Column, 0, len(r.cols))}
+	for ci := range r.cols {
+		c := r.cols[ci]
+		if c.Valid != nil {
+			any := false
+			for _, v := range c.Valid[lo:hi] {
+				if v {
+					any = true
+					break
+				}
+			}
+			if !any {
+				continue
+			}
+			c.Valid = c.Valid[lo:hi:hi]
+		}
+		switch c.Type {
+		case model.Float:
+			c.Floats = c.Floats[lo:hi:hi]
+		case model.Integer:
+			c.Integers = c.Integers[lo:hi:hi]
+		case model.Unsigned:
+			c.Unsigned = c.Unsigned[lo:hi:hi]
+		case model.Boolean:
+			c.Bools = c.Bools[lo:hi:hi]
+		case model.String:
+			c.Strings = c.Strings[lo:hi:hi]
+		}
+		out.cols = append(out.cols, c)
+	}
+	return out
 }
