@@ -23,7 +23,10 @@ import (
 	"github.com/influxdata/influxql"
 )
 
-var influxURL = flag.String("influx", "http://127.0.0.1:18686", "InfluxDB 1.8 to cross-check against")
+var (
+	influxURL = flag.String("influx", "http://127.0.0.1:18686", "InfluxDB 1.8 to cross-check against")
+	ccSeed    = flag.Uint64("crosscheck.seed", 1, "seed of the cross-check's data")
+)
 
 type ccSeries struct {
 	f []Point
@@ -134,9 +137,10 @@ func TestCrossCheck(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	ccQuery(t, "DROP DATABASE f")
 	ccQuery(t, "CREATE DATABASE f")
-	rng := rand.New(rand.NewPCG(1, 2))
-	const nSeries = 12
+	rng := rand.New(rand.NewPCG(*ccSeed, 2))
+	const nSeries = 40
 	data := make([]ccSeries, nSeries)
 	for k := range data {
 		data[k] = ccData(rng, 5+rng.IntN(40))
@@ -164,8 +168,10 @@ func TestCrossCheck(t *testing.T) {
 			for _, fld := range rc.fields {
 				pts, typ := field[string(fld)](data[k])
 				call := fmt.Sprintf(rc.call, string(fld))
-				end := pts[len(pts)-1].Time + 1
-				nw := int((end + w - 1) / w)
+				// An end aligned to the windows: InfluxDB 1.8 drops some
+				// DESC GROUP BY results when it is not.
+				nw := int(pts[len(pts)-1].Time/w) + 1
+				end := int64(nw) * w
 				// Whole series.
 				q := fmt.Sprintf("SELECT %s FROM %s", call, meas)
 				rows := ccQuery(t, q)
@@ -184,10 +190,14 @@ func TestCrossCheck(t *testing.T) {
 					rows = ccQuery(t, q)
 					mine = windowsDesc(t, call, typ, 0, 1<<62, 1, pts)
 					fails += ccCompare(t, q, rows, mine, typ, call)
-					q = fmt.Sprintf("SELECT %s FROM %s WHERE time >= 0 AND time < %d GROUP BY time(20s) fill(none) ORDER BY time DESC", call, meas, end)
-					rows = ccQuery(t, q)
-					mine = windowsDesc(t, call, typ, 0, w, nw, pts)
-					fails += ccCompare(t, q, rows, mine, typ, call)
+					// InfluxDB 1.8 answers nothing for a fractional percentile
+					// with GROUP BY time() in DESC; not compared.
+					if rc.call != "percentile(%s, 33.3)" {
+						q = fmt.Sprintf("SELECT %s FROM %s WHERE time >= 0 AND time < %d GROUP BY time(20s) fill(none) ORDER BY time DESC", call, meas, end)
+						rows = ccQuery(t, q)
+						mine = windowsDesc(t, call, typ, 0, w, nw, pts)
+						fails += ccCompare(t, q, rows, mine, typ, call)
+					}
 				}
 			}
 		}

@@ -106,12 +106,12 @@ func (hw *holtWinters) Process(in []Point) []Point {
 	if hw.seasonal() {
 		for i := 0; i < m; i++ {
 			if !math.IsNaN(y[i]) {
-				l0 += y[i] / float64(m)
+				l0 += (1 / float64(m)) * y[i] // InfluxDB's rounding: times the reciprocal
 			}
 		}
 		for i := 0; i < m && m+i < len(y); i++ {
 			if !math.IsNaN(y[i]) && !math.IsNaN(y[m+i]) {
-				b0 += (y[m+i] - y[i]) / float64(m*m)
+				b0 += 1 / float64(m*m) * (y[m+i] - y[i])
 			}
 		}
 		season = make([]float64, m)
