@@ -10,6 +10,7 @@ package functions
 //	go test -tags crosscheck ./internal/query/functions -run CrossCheck -influx http://127.0.0.1:18686
 
 import (
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -245,9 +247,72 @@ func TestCrossCheck(t *testing.T) {
 			mine := transform(t, hw, TransformOptions{Interval: 10 * sec}, aggs)
 			fails += ccCompareTimed(t, q, rows, mine, influxql.Float)
 		}
+		// Transformations of GROUP BY time() aggregates (empty windows are
+		// nulls, which the transformations skip).
+		nested := []struct{ outer, inner string }{
+			{"derivative(%s)", "mean(f)"}, {"derivative(%s, 1s)", "max(i)"}, {"non_negative_derivative(%s)", "last(f)"},
+			{"difference(%s)", "max(i)"}, {"non_negative_difference(%s)", "sum(f)"}, {"cumulative_sum(%s)", "sum(i)"},
+			{"cumulative_sum(%s)", "count(s)"}, {"elapsed(%s, 1s)", "min(f)"}, {"moving_average(%s, 2)", "mean(i)"},
+			{"exponential_moving_average(%s, 3)", "mean(f)"}, {"relative_strength_index(%s, 2)", "median(i)"},
+			{"kaufmans_adaptive_moving_average(%s, 2)", "first(f)"}, {"triple_exponential_derivative(%s, 2)", "spread(f)"},
+		}
+		for _, nc := range nested {
+			call := fmt.Sprintf(nc.outer, nc.inner)
+			innerCall := mustCall(t, nc.inner)
+			pts, typ := field[innerCall.Args[0].(*influxql.VarRef).Val](data[k])
+			nw := int(pts[len(pts)-1].Time/w) + 1
+			end := int64(nw) * w
+			aggs := windows(t, nc.inner, typ, 0, w, nw, pts)
+			for j := range aggs {
+				aggs[j].Time -= aggs[j].Time % w
+			}
+			aggType := OutputType(innerCall.Name, typ)
+			for _, desc := range []bool{false, true} {
+				q := fmt.Sprintf("SELECT %s FROM %s WHERE time >= 0 AND time < %d GROUP BY time(20s)", call, meas, end)
+				in := aggs
+				if desc {
+					q += " ORDER BY time DESC"
+					in = reversed(aggs)
+				}
+				rows := ccQuery(t, q)
+				mine := transform(t, call, TransformOptions{Interval: w, Descending: desc}, in)
+				fails += ccCompareTimed(t, q, rows, mine, OutputType(mustCall(t, call).Name, aggType))
+			}
+		}
 		if fails > 40 {
 			t.Fatal("too many differences")
 		}
+	}
+
+	// top() and bottom() with a tag argument over three series.
+	var tagged []Point
+	var lines strings.Builder
+	for h, host := range []string{"a", "b", "c"} {
+		s := ccData(rng, 30)
+		for _, p := range s.f {
+			p.Tag = host
+			p.Time += int64(h) // keep times distinct across hosts
+			tagged = append(tagged, p)
+			fmt.Fprintf(&lines, "mt,host=%s f=%v %d\n", host, p.F, p.Time)
+		}
+	}
+	resp, err := http.Post(*influxURL+"/write?db=f", "text/plain", strings.NewReader(lines.String()))
+	if err != nil || resp.StatusCode != 204 {
+		t.Fatalf("write: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	slices.SortStableFunc(tagged, func(a, b Point) int { return cmp.Compare(a.Time, b.Time) })
+	for i := range tagged {
+		tagged[i].Aux = i
+	}
+	nw := int(tagged[len(tagged)-1].Time/w) + 1
+	for _, call := range []string{"top(f, host, 2)", "bottom(f, host, 2)", "top(f, host, 5)", "bottom(f, host, 1)"} {
+		q := fmt.Sprintf("SELECT %s FROM mt", call)
+		mine := windows(t, call, influxql.Float, 0, 1<<62, 1, tagged)
+		ccCompareTimed(t, q, ccQuery(t, q), mine, influxql.Float)
+		q = fmt.Sprintf("SELECT %s FROM mt WHERE time >= 0 AND time < %d GROUP BY time(20s) fill(none)", call, int64(nw)*w)
+		mine = windows(t, call, influxql.Float, 0, w, nw, tagged)
+		ccCompareTimed(t, q, ccQuery(t, q), mine, influxql.Float)
 	}
 }
 
