@@ -36,10 +36,13 @@ const (
 )
 
 // Reducer folds the points of one window of one series into its output
-// points. Points arrive in ascending time. Emit returns the window's output
-// and resets the reducer for the next window (state a function needs
-// across windows, like integral's previous point, is kept). One Reducer
-// serves one series of one call, windows in ascending order.
+// points. Points arrive in ascending time, or newest first for ORDER BY
+// time DESC as InfluxDB feeds its reducers (ties broken by position, like
+// mode()'s, and the order of top(), bottom(), sample() and distinct()
+// outputs follow it). Emit returns the window's output and resets the
+// reducer for the next window (state a function needs across windows,
+// like integral's previous point, is kept). One Reducer serves one series
+// of one call, windows in ascending order.
 type Reducer interface {
 	Add(p Point)
 	// Emit returns the output for window [start, end). Aggregates return one
