@@ -672,10 +672,7 @@ func (e *Executor) showFieldKeyCardinality(ctx context.Context, s *influxql.Show
 	if len(s.Dimensions) > 0 {
 		return nil, errGroupByCardinality
 	}
-	if influxql.HasTimeExpr(s.Condition) {
-		return nil, errors.New("SHOW FIELD KEY CARDINALITY doesn't support time in WHERE clause")
-	}
-	f, err := e.metaCondition(s.Condition, "")
+	f, err := e.metaCondition(s.Condition, "SHOW FIELD KEY CARDINALITY doesn't support time in WHERE clause")
 	if err != nil {
 		return nil, err
 	}
