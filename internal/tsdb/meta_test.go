@@ -560,3 +560,35 @@ func FuzzDropFile(f *testing.F) {
 		}
 	})
 }
+
+// TestRetentionHidesExpiredSeries: a series whose every partition retention
+// dropped is no longer listed, as in 1.8 when its shards expire.
+func TestRetentionHidesExpiredSeries(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	e := openTest(t, vfs.NewMem(), func(o *Options) { o.Now = clock })
+	defer e.Close()
+	ctx := context.Background()
+	if err := e.CreateDatabase(ctx, "db", &RetentionPolicySpec{Name: "short", Duration: 24 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	write(t, e, "db",
+		pt("m", []string{"dev", "old"}, now.Add(-20*time.Hour).UnixNano(), "v", 1.0),
+		pt("m", []string{"dev", "new"}, now.UnixNano(), "v", 2.0),
+		pt("gone", []string{"dev", "old"}, now.Add(-20*time.Hour).UnixNano(), "v", 1.0))
+	if err := e.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := e.SeriesKeys(ctx, "db", []string{"m"}, nil, anyTime, endTime)
+	check(t, "before", [][]string{{"m,dev=new", "m,dev=old"}}, keys, err)
+	now = now.Add(10 * time.Hour)
+	if n := e.EnforceRetention(); n != 1 {
+		t.Fatalf("dropped %d partitions, want 1", n)
+	}
+	keys, err = e.SeriesKeys(ctx, "db", []string{"m"}, nil, anyTime, endTime)
+	check(t, "after", [][]string{{"m,dev=new"}}, keys, err)
+	names, err := e.MeasurementNames(ctx, "db", nil, anyTime, endTime)
+	check(t, "measurements", []string{"m"}, names, err)
+	vals, err := e.TagValues(ctx, "db", []string{"m"}, func(string) bool { return true }, nil, anyTime, endTime)
+	check(t, "values", [][]TagValue{{{"dev", "new"}}}, vals, err)
+}
