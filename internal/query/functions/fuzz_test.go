@@ -103,15 +103,22 @@ func FuzzReducers(f *testing.F) {
 		}
 		pts := fuzzPoints(data, in, 200)
 		w := int64(width%64) + 1
+		desc := width&0x80 != 0 // feed each window newest first, as for ORDER BY time DESC
 		sel := Lookup(call.Name) == Selector
 		i := 0
 		for start := int64(-1000); i < len(pts); start += w {
 			end := start + w
 			var win []Point
 			for i < len(pts) && pts[i].Time < end {
-				r.Add(pts[i])
 				win = append(win, pts[i])
 				i++
+			}
+			for k := range win {
+				if desc {
+					r.Add(win[len(win)-1-k])
+				} else {
+					r.Add(win[k])
+				}
 			}
 			if la, ok := r.(Lookahead); ok && i < len(pts) {
 				la.SetNext(pts[i])
@@ -132,8 +139,8 @@ func FuzzReducers(f *testing.F) {
 					if p.Time < start || p.Time >= end || p.Aux < 0 || p.Aux >= len(pts) || pts[p.Aux].Time != p.Time {
 						t.Fatalf("%s: selected %+v outside window [%d,%d)", src, p, start, end)
 					}
-					if k > 0 && p.Time < out[k-1].Time {
-						t.Fatalf("%s: output not in time order: %+v", src, out)
+					if k > 0 && ((!desc && p.Time < out[k-1].Time) || (desc && p.Time > out[k-1].Time)) {
+						t.Fatalf("%s desc=%v: output not in time order: %+v", src, desc, out)
 					}
 				}
 			}
