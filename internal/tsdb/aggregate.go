@@ -95,10 +95,8 @@ func (e *Engine) WindowAggregates(ctx context.Context, db, rp string, seriesID u
 		var headMin, headMax int64 = math.MaxInt64, math.MinInt64
 		for _, hp := range v.heads {
 			hp.mu.Lock()
-			if sb := hp.series[seriesID]; sb != nil {
-				for _, t := range sb.ts {
-					headMin, headMax = min(headMin, t), max(headMax, t)
-				}
+			if sb := hp.series[seriesID]; sb != nil && sb.n > 0 {
+				headMin, headMax = min(headMin, sb.minT), max(headMax, sb.maxT)
 			}
 			hp.mu.Unlock()
 		}

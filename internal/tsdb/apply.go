@@ -143,6 +143,7 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (applied, values i
 		curM   *measurementSchema
 		fields []*fieldDef
 		added  int64
+		vals   []headValue
 	)
 	defer func() {
 		if hp != nil {
@@ -177,12 +178,11 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (applied, values i
 		}
 		sb := hp.series[id]
 		if sb == nil {
-			sb = &seriesBuf{entry: se, colsHint: int(nfields)}
+			sb = newHeadSeries(se.m)
 			hp.series[id] = sb
 			added += seriesBufOverhead
 		}
-		row, grew := sb.appendRowLocked(t)
-		added += grew
+		vals = vals[:0]
 		for j := uint64(0); j < nfields; j++ {
 			idx := r.uvarint()
 			if r.err != nil {
@@ -192,36 +192,34 @@ func (e *Engine) applyRecord(rec []byte, rp *retentionPolicy) (applied, values i
 			if fd == nil {
 				return applied, values, fmt.Errorf("%w: WAL record refers to unknown field %d of %q", ErrCorrupt, idx, curM.name)
 			}
-			col, grew := sb.column(fd)
-			added += grew
+			v := headValue{f: fd}
 			switch fd.typ {
 			case model.Float:
-				added += col.set(row, r.u64())
+				v.bits = r.u64()
 			case model.Integer:
-				added += col.set(row, uint64(r.varint()))
+				v.bits = uint64(r.varint())
 			case model.Unsigned:
-				added += col.set(row, r.uvarint())
+				v.bits = r.uvarint()
 			case model.Boolean:
-				added += col.set(row, uint64(r.byte1()&1))
+				v.bits = uint64(r.byte1() & 1)
 			case model.String:
-				s := r.bytes()
-				if r.err == nil {
-					added += col.setString(row, s)
-				}
+				v.str = r.bytes()
 			}
 			if r.err != nil {
 				return applied, values, r.err
 			}
+			vals = append(vals, v)
 		}
+		added += sb.appendRowLocked(t, vals)
 		applied++
 		values += int(nfields)
 	}
 	return applied, values, nil
 }
 
-// seriesBufOverhead approximates a new series' head cost: the seriesBuf
+// seriesBufOverhead approximates a new series' head cost: the headSeries
 // struct plus its slot in the partition's map.
-const seriesBufOverhead = int64(unsafe.Sizeof(seriesBuf{})) + 48
+const seriesBufOverhead = int64(unsafe.Sizeof(headSeries{})) + 48
 
 // fieldAt returns field idx of m, refreshing the cached snapshot when a newer field appears.
 func fieldAt(m *measurementSchema, cache *[]*fieldDef, idx uint64) *fieldDef {

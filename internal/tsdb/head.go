@@ -33,10 +33,11 @@ type headPartition struct {
 	flushed bool
 	// mu guards series and every buffer in it.
 	mu     sync.Mutex
-	series map[uint64]*seriesBuf
+	series map[uint64]*headSeries
 }
 
-// seriesBuf holds one series' points in arrival order.
+// seriesBuf holds one series' points in arrival order as plain columns: the
+// decoded form of a headSeries, and the rowMerger's accumulator.
 type seriesBuf struct {
 	entry    *seriesEntry
 	ts       []int64
@@ -93,7 +94,7 @@ func (h *head) partition(start int64) *headPartition {
 		if end < start { // overflow at the far end of time
 			end = math.MaxInt64
 		}
-		p = &headPartition{start: start, end: end, series: make(map[uint64]*seriesBuf)}
+		p = &headPartition{start: start, end: end, series: make(map[uint64]*headSeries)}
 		h.parts[start] = p
 	}
 	return p

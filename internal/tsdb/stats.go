@@ -45,7 +45,9 @@ func (e *Engine) Stats() []PolicyStats {
 			}
 			for _, hp := range v.heads {
 				hp.mu.Lock()
-				for _, sb := range hp.series {
+				for _, hs := range hp.series {
+					var sb seriesBuf
+					hs.decodeLocked(&sb, nil)
 					st.Points += int64(len(sb.ts))
 					for _, c := range sb.cols {
 						for j := range c.vals {
