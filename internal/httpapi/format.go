@@ -134,6 +134,9 @@ func (f *jsonFormat) marshal(v any) ([]byte, error) {
 	if f.pretty {
 		return json.MarshalIndent(v, "", "    ")
 	}
+	if resp, ok := v.(*Response); ok {
+		return appendResponse(make([]byte, 0, 4096), resp)
+	}
 	return json.Marshal(v)
 }
 

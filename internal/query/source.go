@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/fieldhub/fieldhub/internal/model"
 	"github.com/fieldhub/fieldhub/internal/tsdb"
@@ -115,7 +114,6 @@ type measurementSchema struct {
 	fields map[string]influxql.DataType
 	// tagKeys are the tag keys of the series with data in the query's time range, sorted.
 	tagKeys []string
-	series  []tsdb.SeriesInfo // every series in the time range (loaded with tagKeys)
 }
 
 // fieldMapper answers influxql's type and wildcard questions from storage.
@@ -151,22 +149,15 @@ func (fm *fieldMapper) schema(m *influxql.Measurement, withTags bool) (*measurem
 		fm.schemas[k] = sc
 	}
 	if withTags && sc.tagKeys == nil {
-		series, err := fm.e.opts.Storage.SelectSeries(fm.ctx, m.Database, m.RetentionPolicy, m.Name, nil, fm.tmin, fm.tmax)
+		// From the index postings: no series key is parsed.
+		keys, err := fm.e.opts.Storage.TagKeys(fm.ctx, m.Database, []string{m.Name}, nil, fm.tmin, fm.tmax)
 		if err != nil {
 			return nil, rpNotFound(err, m.Database, m.RetentionPolicy)
 		}
-		set := map[string]struct{}{}
-		for _, s := range series {
-			for _, t := range s.Tags {
-				set[string(t.Key)] = struct{}{}
-			}
+		sc.tagKeys = []string{}
+		if len(keys) > 0 && keys[0] != nil {
+			sc.tagKeys = keys[0]
 		}
-		sc.tagKeys = make([]string, 0, len(set))
-		for k := range set {
-			sc.tagKeys = append(sc.tagKeys, k)
-		}
-		sort.Strings(sc.tagKeys)
-		sc.series = series
 	}
 	return sc, nil
 }
