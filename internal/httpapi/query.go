@@ -64,7 +64,9 @@ func (a *API) serveQuery(w http.ResponseWriter, r *http.Request) {
 		// failing the query; clients rely on that, so do the same.
 		ec.Epoch = "ns"
 	}
-	parser := influxql.NewParser(strings.NewReader(qs))
+	// GROUP BY time(1mo) / time(1y) are Fieldhub's calendar windows, which
+	// the InfluxQL parser does not know; they become marked durations.
+	parser := influxql.NewParser(strings.NewReader(query.RewriteCalendarIntervals(qs)))
 	if raw := r.FormValue("params"); raw != "" {
 		params, err := parseBindParams(raw)
 		if err != nil {
