@@ -285,14 +285,18 @@ func (ev *evaluator) runLastCacheAll(ctx context.Context, m *influxql.Measuremen
 	return rows, nil
 }
 
-// lastRow builds a group's row from cached last values.
+// lastRow builds a group's row from cached last values. The row is built
+// directly: "latest value of every device" has one row per group and
+// thousands of groups, so no per-call point slices.
 func (ev *evaluator) lastRow(ctx context.Context, m *influxql.Measurement, g *group, ids []uint64, vals map[uint64]map[string]tsdb.Value) (*Row, error) {
 	p := ev.p
-	cols := make([][]Point, len(p.exprs))
+	out := make([]any, 1+len(p.exprs))
+	t := p.zeroTime()
+	anyFound := false
 	for i, x := range p.exprs {
 		c := x.(*influxql.Call)
 		field := c.Args[0].(*influxql.VarRef).Val
-		var best Point
+		var best tsdb.Value
 		found := false
 		for _, id := range ids {
 			v, ok := vals[id][field]
@@ -318,17 +322,24 @@ func (ev *evaluator) lastRow(ctx context.Context, m *influxql.Measurement, g *gr
 				v = *last
 			}
 			if !found || v.Time > best.Time {
-				best, found = valuePoint(v), true
+				best, found = v, true
 			}
 		}
 		if found {
-			if !p.selectorTime {
-				best.Time = p.zeroTime()
+			anyFound = true
+			out[i+1] = pointValue(valuePoint(best))
+			if p.selectorTime {
+				t = best.Time
 			}
-			cols[i] = []Point{best}
 		}
 	}
-	return ev.assemble(g, cols), nil
+	if !anyFound {
+		return nil, nil
+	}
+	out[0] = t
+	row := p.newRow(g)
+	row.Values = [][]any{out}
+	return p.finishRow(row), nil
 }
 
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns the first error.

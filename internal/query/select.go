@@ -81,12 +81,13 @@ func (e *Executor) selectRows(ctx context.Context, s *influxql.SelectStatement, 
 		}
 		rows = append(rows, got...)
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Name != rows[j].Name {
-			return rows[i].Name < rows[j].Name
+	if len(rows) > 1 {
+		keys := make(map[*Row]string, len(rows))
+		for _, r := range rows {
+			keys[r] = r.Name + "\x00" + tagsKey(r.Tags)
 		}
-		return tagsKey(rows[i].Tags) < tagsKey(rows[j].Tags)
-	})
+		sort.SliceStable(rows, func(i, j int) bool { return keys[rows[i]] < keys[rows[j]] })
+	}
 	if !p.stmt.TimeAscending() {
 		// InfluxDB walks series in reverse too when time runs backwards.
 		slices.Reverse(rows)
