@@ -256,30 +256,45 @@ func (ev *evaluator) runLastCache(ctx context.Context, m *influxql.Measurement, 
 	return ev.lastRow(ctx, m, g, ids, vals)
 }
 
-// runLastCacheAll answers every group from one last-value cache lookup.
+// runLastCacheAll answers every group from the last-value cache, the
+// groups split between the CPUs (one cache lookup per share).
 func (ev *evaluator) runLastCacheAll(ctx context.Context, m *influxql.Measurement, groups []*group) ([]*Row, error) {
-	var all []uint64
-	for _, g := range groups {
-		for _, s := range g.series {
-			all = append(all, s.ID)
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(groups)/256))
+	out := make([]*Row, len(groups))
+	chunk := (len(groups) + workers - 1) / workers
+	err := parallel(ctx, workers, func(w int) error {
+		lo, hi := w*chunk, min((w+1)*chunk, len(groups))
+		var ids []uint64
+		for _, g := range groups[lo:hi] {
+			for _, s := range g.series {
+				ids = append(ids, s.ID)
+			}
 		}
-	}
-	vals, err := ev.p.e.opts.Storage.LastValues(ctx, m.Database, m.RetentionPolicy, all)
+		vals, err := ev.p.e.opts.Storage.LastValues(ctx, m.Database, m.RetentionPolicy, ids)
+		if err != nil {
+			return err
+		}
+		gids := make([]uint64, 0, 4)
+		for gi := lo; gi < hi; gi++ {
+			gids = gids[:0]
+			for _, s := range groups[gi].series {
+				gids = append(gids, s.ID)
+			}
+			row, err := ev.lastRow(ctx, m, groups[gi], gids, vals)
+			if err != nil {
+				return err
+			}
+			out[gi] = row
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	var rows []*Row
-	for _, g := range groups {
-		ids := make([]uint64, len(g.series))
-		for i, s := range g.series {
-			ids[i] = s.ID
-		}
-		row, err := ev.lastRow(ctx, m, g, ids, vals)
-		if err != nil {
-			return nil, err
-		}
-		if row != nil {
-			rows = append(rows, row)
+	rows := out[:0]
+	for _, r := range out {
+		if r != nil {
+			rows = append(rows, r)
 		}
 	}
 	return rows, nil

@@ -33,10 +33,10 @@ func (c *lvc) values(id uint64) (map[string]Value, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	lv := c.m[id]
-	res := make(map[string]Value)
 	if lv == nil {
-		return res, false
+		return make(map[string]Value), false
 	}
+	res := make(map[string]Value, len(lv.fields)) // sized once: no growth per series
 	for k, name := range lv.fields {
 		res[name] = lv.vals[k]
 	}
