@@ -14,6 +14,7 @@ import (
 // encoding/json walks slowly. Values of other types go through
 // encoding/json. It fails where encoding/json fails (NaN, ±Inf).
 func appendResponse(b []byte, resp *Response) ([]byte, error) {
+	var enc rowEncoder
 	b = append(b, '{')
 	if resp.Results != nil {
 		b = append(b, `"results":[`...)
@@ -22,7 +23,7 @@ func appendResponse(b []byte, resp *Response) ([]byte, error) {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendResult(b, r); err != nil {
+			if b, err = enc.appendResult(b, r); err != nil {
 				return nil, err
 			}
 		}
@@ -38,7 +39,14 @@ func appendResponse(b []byte, resp *Response) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-func appendResult(b []byte, r *Result) ([]byte, error) {
+// rowEncoder remembers the last column list it encoded: the series of one
+// answer usually share one slice of column names, encoded once.
+type rowEncoder struct {
+	cols    []string
+	colsEnc []byte
+}
+
+func (e *rowEncoder) appendResult(b []byte, r *Result) ([]byte, error) {
 	if r == nil {
 		return append(b, "null"...), nil
 	}
@@ -51,7 +59,7 @@ func appendResult(b []byte, r *Result) ([]byte, error) {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendRow(b, s); err != nil {
+			if b, err = e.appendRow(b, s); err != nil {
 				return nil, err
 			}
 		}
@@ -85,7 +93,7 @@ func appendResult(b []byte, r *Result) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-func appendRow(b []byte, r *Row) ([]byte, error) {
+func (e *rowEncoder) appendRow(b []byte, r *Row) ([]byte, error) {
 	if r == nil {
 		return append(b, "null"...), nil
 	}
@@ -122,9 +130,13 @@ func appendRow(b []byte, r *Row) ([]byte, error) {
 	}
 	sep()
 	b = append(b, `"columns":`...)
-	if r.Columns == nil {
+	switch {
+	case r.Columns == nil:
 		b = append(b, "null"...)
-	} else {
+	case len(r.Columns) > 0 && len(r.Columns) == len(e.cols) && &r.Columns[0] == &e.cols[0]:
+		b = append(b, e.colsEnc...)
+	default:
+		start := len(b)
 		b = append(b, '[')
 		for i, c := range r.Columns {
 			if i > 0 {
@@ -133,6 +145,7 @@ func appendRow(b []byte, r *Row) ([]byte, error) {
 			b = appendJSONString(b, c)
 		}
 		b = append(b, ']')
+		e.cols, e.colsEnc = r.Columns, append(e.colsEnc[:0], b[start:]...)
 	}
 	if len(r.Values) > 0 {
 		b = append(b, `,"values":[`...)
@@ -212,6 +225,14 @@ func appendJSONFloat(b []byte, f float64) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonSafe marks the ASCII bytes that need no escape (HTML-safe set).
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return
+}()
+
 // appendJSONString quotes s like encoding/json with HTML escaping.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
@@ -219,7 +240,7 @@ func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}

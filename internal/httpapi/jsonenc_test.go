@@ -13,12 +13,13 @@ func FuzzAppendResponse(f *testing.F) {
 	f.Add("", "", "", 1e-7, int64(0), uint64(0), false, "")
 	f.Add("m", "k", "\xff\xfe", 1e21, int64(math.MaxInt64), uint64(math.MaxUint64), true, "x")
 	f.Fuzz(func(t *testing.T, name, tagK, s string, fl float64, i int64, u uint64, bo bool, errText string) {
+		shared := []string{"time", s} // one slice in several rows, as the executor shares it
 		resp := &Response{Results: []*Result{
 			{StatementID: 0, Series: []*Row{{Name: name, Tags: map[string]string{tagK: s, "z": name},
 				Columns: []string{"time", s, "b"}, Values: [][]any{{i, fl, u}, {nil, bo, s}, {int(i), -fl, 0.0}}, Partial: bo}},
 				Messages: []*Message{{Level: "warning", Text: s}}},
 			{StatementID: 1, Err: errText, Partial: !bo},
-			{StatementID: 2, Series: []*Row{{Columns: nil}}},
+			{StatementID: 2, Series: []*Row{{Columns: nil}, {Name: s, Columns: shared, Values: [][]any{{fl}}}, {Columns: shared}, {Columns: shared[:1]}}},
 		}, Err: errText}
 		want, werr := json.Marshal(resp)
 		got, gerr := appendResponse(nil, resp)
