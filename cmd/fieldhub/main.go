@@ -133,6 +133,7 @@ func newServeFlags(cfg *config.Config, stderr io.Writer) *serveFlags {
 		"fail a SELECT reading more points; 0 = no limit (env FIELDHUB_MAX_SELECT_POINTS)")
 	fs.IntVar(&cfg.Query.MaxSelectBuckets, "max-select-buckets", cfg.Query.MaxSelectBuckets,
 		"fail a SELECT with more GROUP BY time() windows; 0 = no limit (env FIELDHUB_MAX_SELECT_BUCKETS)")
+	fs.Var(&cfg.Query.MaxMemory, "max-query-memory", "fail a statement estimated to need more memory, e.g. 1GiB; 0 = no limit (env FIELDHUB_MAX_QUERY_MEMORY)")
 	fs.Var(&cfg.Query.LogQueriesAfter, "log-queries-after", "log queries still running after this long, e.g. 5s; 0 = off (env FIELDHUB_LOG_QUERIES_AFTER)")
 	fs.BoolVar(&f.process.demo, "demo", false, "create the database \"demo\" if it is missing")
 	fs.StringVar(&f.process.pprofAddr, "pprof-addr", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060; off when empty")
@@ -265,6 +266,7 @@ func serve(ctx context.Context, cfg config.Config, po processOptions, log *slog.
 		MaxSelectSeries:  cfg.Query.MaxSelectSeries,
 		MaxSelectPoints:  cfg.Query.MaxSelectPoints,
 		MaxSelectBuckets: cfg.Query.MaxSelectBuckets,
+		MaxQueryMemory:   int64(cfg.Query.MaxMemory),
 	})
 	// Continuous queries sit in front of the executor: they own the CQ
 	// statements and run their SELECT ... INTO through it.

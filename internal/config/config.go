@@ -65,7 +65,8 @@ type Storage struct {
 }
 
 // Query configures InfluxQL execution limits, InfluxDB's coordinator
-// settings of the same names. Zero means no limit everywhere.
+// settings of the same names. Zero means no limit everywhere; only the
+// memory per query has a default limit.
 type Query struct {
 	// Timeout stops a /query request that runs longer ("query-timeout limit exceeded").
 	Timeout Duration `yaml:"timeout"`
@@ -77,6 +78,8 @@ type Query struct {
 	MaxSelectPoints int64 `yaml:"max_select_points"`
 	// MaxSelectBuckets fails a SELECT whose GROUP BY time() makes more windows.
 	MaxSelectBuckets int `yaml:"max_select_buckets"`
+	// MaxMemory fails a statement whose estimated memory passes it.
+	MaxMemory ByteSize `yaml:"max_memory"`
 	// LogQueriesAfter logs a query still running after this long ("slow query").
 	LogQueriesAfter Duration `yaml:"log_queries_after"`
 }
@@ -98,6 +101,9 @@ func Default() Config {
 			FlushInterval:          Duration(10 * time.Minute),
 			RetentionCheckInterval: Duration(10 * time.Minute),
 		},
+		// One statement may not hold more than 1 GiB: a runaway raw query
+		// fails with a clear error instead of taking the hub down.
+		Query: Query{MaxMemory: 1 << 30},
 	}
 }
 
@@ -161,6 +167,7 @@ var EnvVars = []EnvVar{
 	{"FIELDHUB_MAX_SELECT_BUCKETS", "query.max_select_buckets", func(c *Config, v string) error {
 		return setInt(&c.Query.MaxSelectBuckets, v)
 	}},
+	{"FIELDHUB_MAX_QUERY_MEMORY", "query.max_memory", func(c *Config, v string) error { return c.Query.MaxMemory.Set(v) }},
 	{"FIELDHUB_LOG_QUERIES_AFTER", "query.log_queries_after", func(c *Config, v string) error { return c.Query.LogQueriesAfter.Set(v) }},
 }
 
@@ -247,6 +254,7 @@ func (c *Config) Validate() error {
 		{"query.max_select_series", c.Query.MaxSelectSeries < 0},
 		{"query.max_select_points", c.Query.MaxSelectPoints < 0},
 		{"query.max_select_buckets", c.Query.MaxSelectBuckets < 0},
+		{"query.max_memory", c.Query.MaxMemory < 0},
 		{"query.log_queries_after", c.Query.LogQueriesAfter < 0},
 	} {
 		if q.neg {

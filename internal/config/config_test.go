@@ -169,18 +169,19 @@ query:
   max_select_series: 1000
   max_select_points: 5000000
   max_select_buckets: 10000
+  max_memory: 256MiB
   log_queries_after: 2s
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Query{Timeout: Duration(30 * time.Second), MaxConcurrentQueries: 8, MaxSelectSeries: 1000,
-		MaxSelectPoints: 5000000, MaxSelectBuckets: 10000, LogQueriesAfter: Duration(2 * time.Second)}
+		MaxSelectPoints: 5000000, MaxSelectBuckets: 10000, MaxMemory: 256 << 20, LogQueriesAfter: Duration(2 * time.Second)}
 	if diff := cmp.Diff(want, c.Query); diff != "" {
 		t.Fatalf("yaml (-want +got):\n%s", diff)
 	}
-	if Default().Query != (Query{}) {
-		t.Fatalf("default query limits %+v, want none", Default().Query)
+	if Default().Query != (Query{MaxMemory: 1 << 30}) {
+		t.Fatalf("default query limits %+v, want only 1GiB of memory", Default().Query)
 	}
 
 	env := map[string]string{
@@ -190,13 +191,14 @@ query:
 		"FIELDHUB_MAX_SELECT_POINTS":      "4",
 		"FIELDHUB_MAX_SELECT_BUCKETS":     "5",
 		"FIELDHUB_LOG_QUERIES_AFTER":      "6s",
+		"FIELDHUB_MAX_QUERY_MEMORY":       "64MiB",
 	}
 	c = Default()
 	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
 		t.Fatal(err)
 	}
 	want = Query{Timeout: Duration(time.Minute), MaxConcurrentQueries: 2, MaxSelectSeries: 3, MaxSelectPoints: 4,
-		MaxSelectBuckets: 5, LogQueriesAfter: Duration(6 * time.Second)}
+		MaxSelectBuckets: 5, MaxMemory: 64 << 20, LogQueriesAfter: Duration(6 * time.Second)}
 	if diff := cmp.Diff(want, c.Query); diff != "" {
 		t.Fatalf("env (-want +got):\n%s", diff)
 	}
@@ -213,6 +215,7 @@ query:
 		"query.max_select_points":      func(q *Query) { q.MaxSelectPoints = -1 },
 		"query.max_select_buckets":     func(q *Query) { q.MaxSelectBuckets = -1 },
 		"query.log_queries_after":      func(q *Query) { q.LogQueriesAfter = -1 },
+		"query.max_memory":             func(q *Query) { q.MaxMemory = -1 },
 	} {
 		c := Default()
 		mod(&c.Query)

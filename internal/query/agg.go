@@ -62,6 +62,11 @@ func (ev *evaluator) run(g *group) (*Row, error) {
 	if len(g.merged) == 0 {
 		return nil, nil
 	}
+	// Per row: its reference, a point per call, an output row at most.
+	perRow := int64(8) + int64(ev.p.calls)*pointBytes + int64(1+len(ev.p.exprs))*rowValueBytes
+	if err := ev.p.mem.charge(int64(len(g.merged)) * perRow); err != nil {
+		return nil, err
+	}
 	if ev.p.raw {
 		return ev.runRaw(g), nil
 	}

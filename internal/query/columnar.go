@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"unsafe"
 
 	"github.com/fieldhub/fieldhub/internal/model"
 	"github.com/fieldhub/fieldhub/internal/tsdb"
@@ -131,6 +132,9 @@ func (ev *evaluator) runColumnar(ctx context.Context, m *influxql.Measurement, g
 				gi := groupOf[b.SeriesID]
 				a := st.accs[gi]
 				if a == nil {
+					if err := p.mem.charge(int64(len(calls)) * nw * int64(unsafe.Sizeof(acc{}))); err != nil {
+						return err
+					}
 					a = make([]acc, len(calls)*int(nw))
 					st.accs[gi] = a
 				}

@@ -23,6 +23,9 @@ type Options struct {
 	MaxSelectPoints int64
 	// MaxSelectBuckets fails a SELECT whose GROUP BY time would create more windows; 0 = unlimited.
 	MaxSelectBuckets int
+	// MaxQueryMemory fails a statement whose estimated memory (rows read,
+	// buffered points, output) passes it; 0 = unlimited.
+	MaxQueryMemory int64
 	// Logger receives diagnostics; default slog.Default().
 	Logger *slog.Logger
 }

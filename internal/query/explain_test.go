@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/fieldhub/fieldhub/internal/query"
 )
 
 func planText(t *testing.T, q string) string {
@@ -50,5 +53,26 @@ func TestExplain(t *testing.T) {
 	}
 	if got := planText(t, "EXPLAIN ANALYZE SELECT max(usage) FROM cpu"); strings.Contains(got, "BLOCKS DECODED: 0 ") {
 		t.Errorf("EXPLAIN ANALYZE of flushed data decoded no block:\n%s", got)
+	}
+}
+
+func TestMaxQueryMemory(t *testing.T) {
+	e, _, _ := openMeta(t)
+	defer e.Close()
+	ex := query.New(query.Options{Storage: e, Now: func() time.Time { return metaNow }, MaxQueryMemory: 100})
+	for _, q := range []string{
+		"SELECT usage FROM cpu",
+		"SELECT max(usage) FROM cpu WHERE usage > 0",
+		"SELECT mean(usage) FROM cpu WHERE time >= '2025-12-30T00:00:00Z' GROUP BY time(1m)",
+		"SELECT max(m) FROM (SELECT usage AS m FROM cpu)",
+	} {
+		_, err := run(t, ex, "db", q)
+		if err == nil || !strings.Contains(err.Error(), "max-query-memory limit exceeded") {
+			t.Errorf("%s: want the memory limit error, got %v", q, err)
+		}
+	}
+	big := query.New(query.Options{Storage: e, Now: func() time.Time { return metaNow }, MaxQueryMemory: 1 << 30})
+	if _, err := run(t, big, "db", "SELECT usage FROM cpu"); err != nil {
+		t.Fatal(err)
 	}
 }

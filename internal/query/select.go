@@ -46,6 +46,8 @@ type selectPlan struct {
 	// explainOnly the sources are planned but not read.
 	explain     *[]string
 	explainOnly bool
+	// mem is the statement's memory budget (shared with its subqueries).
+	mem *memBudget
 }
 
 // executeSelect runs a SELECT statement.
@@ -133,7 +135,7 @@ func (e *Executor) plan(ctx context.Context, s *influxql.SelectStatement, ec Exe
 	if err != nil {
 		return nil, err
 	}
-	p := &selectPlan{e: e, ec: ec, loc: s.Location, cond: cond}
+	p := &selectPlan{e: e, ec: ec, loc: s.Location, cond: cond, mem: budgetFrom(ctx, e.opts.MaxQueryMemory)}
 	p.tmin, p.tmax = tr.MinTimeNano(), tr.MaxTimeNano()
 	p.lowerOpen = tr.Min.IsZero()
 	stmt := s.Clone()
@@ -472,6 +474,13 @@ func (p *selectPlan) runMeasurement(ctx context.Context, m *influxql.Measurement
 		if err != nil {
 			return nil, err
 		}
+		var n int64
+		for _, sd := range g.data {
+			n += int64(len(sd.ts)) * (8 + int64(len(fields))*columnBytes)
+		}
+		if err := p.mem.charge(n); err != nil {
+			return nil, err
+		}
 		row, err := ev.run(g)
 		if err != nil {
 			return nil, err
@@ -532,7 +541,8 @@ func (p *selectPlan) runSubquery(ctx context.Context, sq *influxql.SubQuery) ([]
 		}
 		inner.Condition = andExpr(inner.Condition, tc)
 	}
-	rows, err := p.e.selectRows(ctx, inner, p.ec)
+	// The inner statement spends the outer one's memory budget.
+	rows, err := p.e.selectRows(context.WithValue(ctx, budgetKey{}, p.mem), inner, p.ec)
 	if err != nil {
 		return nil, err
 	}
