@@ -4,7 +4,7 @@ BIN       := bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 # Packages with concurrency run under the race detector in `make test`.
-RACE_PKGS := ./internal/tsdb/... ./internal/vfs/... ./internal/httpapi/...
+RACE_PKGS := ./internal/tsdb/... ./internal/vfs/... ./internal/httpapi/... ./internal/query/... ./internal/cq/...
 FUZZTIME  ?= 30s
 
 .PHONY: build run test test-race bench fuzz lint clean difftest
