@@ -16,9 +16,9 @@
 // field types, encodes a binary WAL record) → Engine.Commit (WAL append with
 // group-commit fsync, then the record is applied to the in-memory head). A
 // commit is acknowledged only once durable per Options.WALSync. The head keeps
-// per-series column buffers in arrival order; it is sorted and de-duplicated
-// (same series and timestamp: fields merge, the last write wins) when read or
-// flushed. When the head grows past FlushSize or FlushInterval passes, a
+// per series one compactly encoded row buffer in arrival order (headseries.go);
+// it is decoded, sorted and de-duplicated (same series and timestamp: fields
+// merge, the last write wins) when read or flushed. When the head grows past FlushSize or FlushInterval passes, a
 // checkpoint freezes it, writes one level-0 part per time partition, persists
 // new series and fields, and deletes the WAL segments it covered. Tiered
 // compaction merges parts in the background; retention drops whole partitions.

@@ -39,7 +39,8 @@ type Options struct {
 	// fail with ErrHeadFull until a flush catches up. Default 512 MiB.
 	HeadMemoryLimit int64
 	// FlushSize starts a flush of the head to parts when it holds this many
-	// bytes; default HeadMemoryLimit/4.
+	// bytes; default HeadMemoryLimit/8 (the head is compact, so this holds
+	// more points than a quarter of the limit did in plain columns).
 	FlushSize int64
 	// FlushInterval flushes the head at least this often (bounds WAL replay
 	// time); default 10m.
@@ -77,7 +78,7 @@ func (o *Options) EnsureDefaults() {
 		o.HeadMemoryLimit = 512 << 20
 	}
 	if o.FlushSize <= 0 {
-		o.FlushSize = o.HeadMemoryLimit / 4
+		o.FlushSize = o.HeadMemoryLimit / 8
 	}
 	if o.FlushInterval <= 0 {
 		o.FlushInterval = 10 * time.Minute

@@ -154,7 +154,11 @@ func (s *headSeries) appendRowLocked(t int64, vals []headValue) int64 {
 			b = binary.AppendUvarint(b, zigzag(int64(v.bits-*prev)))
 			*prev = v.bits
 		case model.Boolean:
-			b = append(b, byte(v.bits&1))
+			if v.bits != 0 {
+				b = append(b, 1)
+			} else {
+				b = append(b, 0)
+			}
 		case model.String:
 			off, n := *prev>>32, *prev&0xffffffff
 			if bytes.Equal(b[off:off+n], v.str) {
