@@ -2,7 +2,9 @@ package tsdb
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"sort"
 	"sync"
 
 	"github.com/fieldhub/fieldhub/internal/model"
@@ -133,10 +135,17 @@ func (e *Engine) LastValues(ctx context.Context, db, rp string, ids []uint64) (m
 	for _, h := range heads {
 		hps = append(hps, h.snapshotParts()...)
 	}
+	// Series not cached yet are loaded from disk with one snapshot of the
+	// parts for all of them.
+	var views []partitionView
+	defer func() { releaseViews(views) }()
 	for _, id := range ids {
 		res, ok := p.cache.values(id)
 		if !ok {
-			if _, err := e.loadLast(ctx, p, id); err != nil {
+			if views == nil {
+				views = e.readView(p, math.MinInt64, math.MaxInt64)
+			}
+			if _, err := e.loadLast(ctx, p, views, id); err != nil {
 				return nil, err
 			}
 			res, _ = p.cache.values(id)
@@ -162,22 +171,32 @@ func (e *Engine) LastValues(ctx context.Context, db, rp string, ids []uint64) (m
 	return out, nil
 }
 
-// loadLast fills the cache for id from the newest partition that has it on disk.
-func (e *Engine) loadLast(ctx context.Context, rp *retentionPolicy, id uint64) (*lastValues, error) {
-	views := e.readView(rp, math.MinInt64, math.MaxInt64)
-	defer releaseViews(views)
+// loadLast fills the cache for id from the newest partition of views that
+// has it on disk.
+func (e *Engine) loadLast(ctx context.Context, rp *retentionPolicy, views []partitionView, id uint64) (*lastValues, error) {
 	var m rowMerger
 	var buf []byte
 	lv := &lastValues{}
 	// Newest partition first; a field missing there may be in an older one.
 	for i := len(views) - 1; i >= 0; i-- {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		v := views[i]
 		v.heads = nil // heads are merged by the caller, uncached
-		r, err := e.readSeries(&v, id, math.MinInt64, math.MaxInt64, nil, &m, &buf)
+		tail, ok, err := lastFromBlocks(&v, id, &buf)
 		if err != nil {
 			return nil, err
 		}
-		mergeLast(lv, &r)
+		if ok {
+			lv = tail
+		} else {
+			r, err := e.readSeries(&v, id, math.MinInt64, math.MaxInt64, nil, &m, &buf)
+			if err != nil {
+				return nil, err
+			}
+			mergeLast(lv, &r)
+		}
 		if len(lv.fields) > 0 {
 			break
 		}
@@ -191,4 +210,70 @@ func (e *Engine) loadLast(ctx context.Context, rp *retentionPolicy, id uint64) (
 	}
 	rp.cache.mu.Unlock()
 	return lv, nil
+}
+
+// lastFromBlocks finds the latest value of each field of series id in a
+// partition view by walking its blocks newest first and reading mostly
+// block headers: a column with a value in every row has its last value in
+// the header's statistics at the block's last time. Only blocks with sparse
+// or string columns still missing are decoded (those columns only). ok is
+// false when blocks overlap in time or a tombstone touches the series; the
+// caller then merges the whole series.
+func lastFromBlocks(v *partitionView, id uint64, buf *[]byte) (lv *lastValues, ok bool, err error) {
+	type ref struct {
+		pt *part
+		bm blockMeta
+	}
+	var blocks []ref
+	for _, pt := range v.parts {
+		for _, bm := range pt.blocksOf(id) {
+			blocks = append(blocks, ref{pt, bm})
+		}
+	}
+	for i := range v.tombs {
+		if v.tombs[i].set.Contains(uint32(id)) {
+			return nil, false, nil
+		}
+	}
+	sort.Slice(blocks, func(i, j int) bool { return blocks[i].bm.maxT > blocks[j].bm.maxT })
+	for i := 1; i < len(blocks); i++ {
+		if blocks[i].bm.maxT >= blocks[i-1].bm.minT {
+			return nil, false, nil // overlapping writes: which value wins needs a merge
+		}
+	}
+	lv = &lastValues{}
+	found := map[string]bool{}
+	for _, b := range blocks {
+		hdr, hb, err := readBlockHeader(b.pt.f, b.pt.idx, &b.bm, *buf)
+		if err != nil {
+			return nil, false, fmt.Errorf("part %s: %w", b.pt.path, err)
+		}
+		*buf = hb
+		decode := false
+		for _, cm := range hdr.cols {
+			pf := b.pt.idx.fields[cm.field]
+			if found[pf.name] || cm.count == 0 {
+				continue
+			}
+			if cm.count == b.bm.rows && pf.typ != model.String {
+				lv.fields = append(lv.fields, pf.name)
+				lv.vals = append(lv.vals, valueOf(pf.typ, cm.last, b.bm.maxT))
+				found[pf.name] = true
+				continue
+			}
+			decode = true
+		}
+		if !decode {
+			continue
+		}
+		r, err := v.readPartBlock(b.pt, &b.bm, math.MinInt64, math.MaxInt64, func(n string) bool { return !found[n] }, buf)
+		if err != nil {
+			return nil, false, err
+		}
+		mergeLast(lv, &r)
+		for _, f := range lv.fields {
+			found[f] = true
+		}
+	}
+	return lv, true, nil
 }
