@@ -292,6 +292,11 @@ func (e *Engine) flushLoop() {
 		case <-e.stop:
 			return
 		case <-e.flushReq:
+			// Commits during a flush count the frozen head too and ask again;
+			// once that flush is done only a head past FlushSize needs another.
+			if e.headBytes.Load() < e.opts.FlushSize {
+				continue
+			}
 		case <-tick.C:
 			age := time.Duration(e.now().UnixNano() - e.lastFlush.Load())
 			if age < e.opts.FlushInterval && e.headBytes.Load() < e.opts.FlushSize {
