@@ -198,8 +198,20 @@ func TestWriteHeadFull(t *testing.T) {
 		o.HeadMemoryLimit = 64 << 10
 		o.FlushSize = 1 << 40 // only the refused write asks for a flush
 	}, nil)
-	mustStatus(t, env.do(t, "POST", "/write?db=db", cpuBatch(2000, 1700000000e9), nil), http.StatusNoContent)
-	w := env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), nil)
+	// Fill the head past its limit; how many points that takes depends on
+	// how compactly the head stores them.
+	var w *httptest.ResponseRecorder
+	for i := 0; ; i++ {
+		if i == 50 {
+			t.Fatal("the head never reached its 64KiB limit")
+		}
+		w = env.do(t, "POST", "/write?db=db", cpuBatch(2000, int64(1700000000e9)+int64(i)*1e12), nil)
+		if w.Code == http.StatusServiceUnavailable {
+			break
+		}
+		mustStatus(t, w, http.StatusNoContent)
+	}
+	w = env.do(t, "POST", "/write?db=db", []byte("cpu v=1 1"), nil)
 	mustStatus(t, w, http.StatusServiceUnavailable)
 	if w.Header().Get("Retry-After") != "1" || !strings.Contains(w.Body.String(), "head memory limit reached") {
 		t.Fatalf("503 without Retry-After or reason: %v %s", w.Header(), w.Body)
