@@ -83,7 +83,11 @@ func (e *Executor) selectRows(ctx context.Context, s *influxql.SelectStatement, 
 		}
 		rows = append(rows, got...)
 	}
-	if len(rows) > 1 {
+	_, oneMeasurement := p.stmt.Sources[0].(*influxql.Measurement)
+	oneMeasurement = oneMeasurement && len(p.stmt.Sources) == 1
+	// One measurement's groups come sorted by their tag values already,
+	// which is the tags order below.
+	if len(rows) > 1 && !oneMeasurement {
 		keys := make(map[*Row]string, len(rows))
 		for _, r := range rows {
 			keys[r] = r.Name + "\x00" + tagsKey(r.Tags)
