@@ -281,6 +281,14 @@ func serve(ctx context.Context, cfg config.Config, po processOptions, log *slog.
 			}
 			return names
 		},
+		DefaultPolicy: func(db string) string {
+			for _, d := range engine.Databases() {
+				if d.Name == db {
+					return d.DefaultPolicy
+				}
+			}
+			return ""
+		},
 	})
 	if err != nil {
 		closeEngine()

@@ -37,6 +37,11 @@ type Options struct {
 	// Databases lists the existing databases (required): SHOW lists them,
 	// and the queries of a dropped database are dropped with it.
 	Databases func() []string
+	// DefaultPolicy names a database's default retention policy; a new
+	// query's measurements are stored fully qualified (db.rp.m) with it, as
+	// InfluxDB does, so a later change of default does not move them.
+	// Optional.
+	DefaultPolicy func(db string) string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// Logger receives run errors; nil discards them.
@@ -220,6 +225,7 @@ func (s *Service) create(st *influxql.CreateContinuousQueryStatement) error {
 	if interval <= 0 {
 		return errors.New("continuous query requires a GROUP BY time() clause")
 	}
+	s.qualify(st)
 	d := &definition{Name: st.Name, Database: st.Database, Query: st.String(), stmt: st}
 	d.LastRun = d.boundary(s.opts.Now().UnixNano())
 	s.mu.Lock()
@@ -244,7 +250,7 @@ func (s *Service) drop(db, name string) error {
 	k := key(db, name)
 	d := s.defs[k]
 	if d == nil {
-		return errors.New("continuous query not found")
+		return nil // InfluxDB 1.8 drops a missing query silently
 	}
 	delete(s.defs, k)
 	if err := s.saveLocked(); err != nil {
@@ -252,6 +258,38 @@ func (s *Service) drop(db, name string) error {
 		return err
 	}
 	return nil
+}
+
+// qualify names the database and retention policy of every measurement
+// of a new query (sources, subqueries, target) that names none.
+func (s *Service) qualify(st *influxql.CreateContinuousQueryStatement) {
+	rp := ""
+	if s.opts.DefaultPolicy != nil {
+		rp = s.opts.DefaultPolicy(st.Database)
+	}
+	fix := func(m *influxql.Measurement) {
+		if m.Database == "" {
+			m.Database = st.Database
+		}
+		if m.RetentionPolicy == "" {
+			m.RetentionPolicy = rp
+		}
+	}
+	var walk func(sel *influxql.SelectStatement)
+	walk = func(sel *influxql.SelectStatement) {
+		for _, src := range sel.Sources {
+			switch x := src.(type) {
+			case *influxql.Measurement:
+				fix(x)
+			case *influxql.SubQuery:
+				walk(x.Statement)
+			}
+		}
+	}
+	walk(st.Source)
+	if st.Source.Target != nil && st.Source.Target.Measurement != nil {
+		fix(st.Source.Target.Measurement)
+	}
 }
 
 // show lists the queries of every database, one series per database.

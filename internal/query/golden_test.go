@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldhub/fieldhub/internal/cq"
 	"github.com/fieldhub/fieldhub/internal/httpapi"
 	"github.com/fieldhub/fieldhub/internal/query"
 	"github.com/fieldhub/fieldhub/internal/tsdb"
@@ -231,7 +232,19 @@ func newFieldhubTarget(t *testing.T, flush bool) *target {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	api, err := httpapi.New(httpapi.Options{Engine: e, Query: query.New(query.Options{Storage: e, Now: func() time.Time { return goldenNow }})})
+	exec := query.New(query.Options{Storage: e, Now: func() time.Time { return goldenNow }})
+	// Continuous query statements go through the CQ service, as in serve.
+	cqs, err := cq.Open(cq.Options{Dir: t.TempDir(), Exec: exec, Now: func() time.Time { return goldenNow }, Databases: func() []string {
+		var names []string
+		for _, d := range e.Databases() {
+			names = append(names, d.Name)
+		}
+		return names
+	}, DefaultPolicy: func(string) string { return "autogen" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := httpapi.New(httpapi.Options{Engine: e, Query: cqs})
 	if err != nil {
 		t.Fatal(err)
 	}
