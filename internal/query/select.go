@@ -83,8 +83,10 @@ func (e *Executor) selectRows(ctx context.Context, s *influxql.SelectStatement, 
 		}
 		rows = append(rows, got...)
 	}
-	_, oneMeasurement := p.stmt.Sources[0].(*influxql.Measurement)
-	oneMeasurement = oneMeasurement && len(p.stmt.Sources) == 1
+	oneMeasurement := false
+	if len(p.stmt.Sources) == 1 {
+		_, oneMeasurement = p.stmt.Sources[0].(*influxql.Measurement)
+	}
 	// One measurement's groups come sorted by their tag values already,
 	// which is the tags order below.
 	if len(rows) > 1 && !oneMeasurement {
