@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"slices"
 
 	"github.com/fieldhub/fieldhub/internal/model"
 )
@@ -89,10 +90,26 @@ func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 // scaledPrev is prev (float bits) times 10^k as an integer, 0 when it does not fit.
 func scaledPrev(prev uint64, k int) int64 {
 	x := math.Float64frombits(prev) * pow10[k]
-	if !(math.Abs(x) < floatExactLm) {
+	if !(x > -floatExactLm && x < floatExactLm) {
 		return 0
 	}
-	return int64(math.Round(x))
+	i, _ := roundInt(x)
+	return i
+}
+
+// roundInt rounds x (|x| < 2^53) to the nearest integer and returns the
+// remainder x - i; cheaper than math.Round, which the hot path felt.
+func roundInt(x float64) (int64, float64) {
+	i := int64(x)
+	d := x - float64(i)
+	if d > 0.5 {
+		i++
+		d--
+	} else if d < -0.5 {
+		i--
+		d++
+	}
+	return i, d
 }
 
 // appendRowLocked appends one row and returns the bytes the series grew by;
@@ -184,10 +201,13 @@ func appendFloat(b []byte, bits, prev uint64) []byte {
 	v := math.Float64frombits(bits)
 	for k := 0; k <= maxFloatExp; k++ {
 		x := v * pow10[k]
-		if !(math.Abs(x) < floatExactLm) {
+		if !(x > -floatExactLm && x < floatExactLm) {
 			break
 		}
-		i := int64(math.Round(x))
+		i, d := roundInt(x)
+		if d*d > 1e-18*x*x {
+			continue // not close to an integer: skip the division below
+		}
 		if math.Float64bits(float64(i)/pow10[k]) != bits { // also rejects -0
 			continue
 		}
@@ -305,8 +325,198 @@ func (s *headSeries) materializeLocked(min, max int64, fields map[string]bool) r
 	if s.n == 0 || max < s.minT || min > s.maxT {
 		return rows{}
 	}
-	var sb seriesBuf
-	s.decodeLocked(&sb, fields)
-	sb.unsorted = s.unsorted
+	if !s.unsorted {
+		return s.materializeSortedLocked(min, max, fields)
+	}
+	// Decode every row (sorting needs them all), then sort and merge.
+	ts, list, cols, order := s.decodeColumnsLocked(math.MinInt64, math.MaxInt64, fields)
+	sb := seriesBuf{ts: ts, unsorted: true, cols: make([]headColumn, 0, len(order))}
+	for _, slot := range order {
+		cb := &cols[slot]
+		if len(cb.vals) == 0 {
+			continue
+		}
+		hc := headColumn{field: list[slot], vals: cb.vals}
+		if cb.valid != nil {
+			hc.ext = &columnExt{valid: make([]uint64, (len(cb.valid)+63)/64)}
+			for i, ok := range cb.valid {
+				if ok {
+					hc.ext.valid[i>>6] |= 1 << (i & 63)
+				}
+			}
+		}
+		if hc.field.typ == model.String {
+			if hc.ext == nil {
+				hc.ext = &columnExt{}
+			}
+			for i, b := range cb.strs {
+				hc.vals[i] = uint64(len(hc.ext.strs))<<32 | uint64(len(b))
+				hc.ext.strs = append(hc.ext.strs, b...)
+			}
+		}
+		sb.cols = append(sb.cols, hc)
+	}
 	return sb.materializeLocked(min, max, fields)
+}
+
+// colBuilder collects one column of a materialisation in sorted order.
+type colBuilder struct {
+	seen  bool // the slot occurs in the series (column order is first occurrence)
+	vals  []uint64
+	strs  [][]byte
+	valid []bool // nil while every row below len(vals) is set
+}
+
+func (b *colBuilder) pad(row int, str bool) {
+	n := len(b.vals)
+	if n >= row {
+		return
+	}
+	if b.valid == nil {
+		b.valid = make([]bool, n, row+1)
+		for i := range b.valid {
+			b.valid[i] = true
+		}
+	}
+	for ; n < row; n++ {
+		b.vals = append(b.vals, 0)
+		b.valid = append(b.valid, false)
+		if str {
+			b.strs = append(b.strs, nil)
+		}
+	}
+}
+
+func (b *colBuilder) set(row int, bits uint64, s []byte, str bool) {
+	if row < len(b.vals) { // the field repeated in one point: the last wins
+		b.vals[row] = bits
+		if str {
+			b.strs[row] = s
+		}
+		return
+	}
+	b.pad(row, str)
+	b.vals = append(b.vals, bits)
+	if str {
+		b.strs = append(b.strs, s)
+	}
+	if b.valid != nil {
+		b.valid = append(b.valid, true)
+	}
+}
+
+// decodeColumnsLocked decodes the rows within [min, max] in arrival order
+// straight into per-slot column builders; order lists the slots in order of
+// first occurrence in the whole series. The partition's mu must be held.
+func (s *headSeries) decodeColumnsLocked(min, max int64, fields map[string]bool) (ts []int64, list []*fieldDef, cols []colBuilder, order []int) {
+	list = s.m.listByIdx()
+	prev := make([]uint64, len(s.prev))
+	cols = make([]colBuilder, len(s.prev))
+	var out rows
+	if min <= s.minT && max >= s.maxT {
+		out.ts = make([]int64, 0, s.n)
+	}
+	d := headDecoder{b: s.buf}
+	var t int64
+	for d.off < len(d.b) {
+		if c := d.b[d.off]; c == tsUnitRaw {
+			d.off++
+			t = int64(d.u64())
+		} else {
+			z := d.uvarint()
+			t = int64(uint64(t) + uint64(unzigzag(z>>3)*tsUnits[z&3]))
+		}
+		in := t >= min && t <= max
+		row := len(out.ts)
+		if in {
+			out.ts = append(out.ts, t)
+		}
+		hdr := d.uvarint()
+		n, dense := hdr>>1, hdr&1 == 1
+		for k := uint64(0); k < n; k++ {
+			slot := k
+			if !dense {
+				slot = d.uvarint()
+			}
+			f := list[slot]
+			p := &prev[slot]
+			var bits uint64
+			var str []byte
+			switch f.typ {
+			case model.Float:
+				c := d.uvarint()
+				if e := int(c & 7); e == floatRaw {
+					bits = d.u64()
+				} else {
+					i := unzigzag(c>>3) + scaledPrev(*p, e)
+					bits = math.Float64bits(float64(i) / pow10[e])
+				}
+				*p = bits
+			case model.Integer, model.Unsigned:
+				bits = *p + uint64(unzigzag(d.uvarint()))
+				*p = bits
+			case model.Boolean:
+				bits = uint64(d.byte1() & 1)
+			case model.String:
+				ln := d.uvarint()
+				if ln == 0 {
+					off, n := *p>>32, *p&0xffffffff
+					str = d.b[off : off+n]
+					break
+				}
+				at := uint64(d.off)
+				str = d.b[d.off : d.off+int(ln-1)]
+				d.off += int(ln - 1)
+				if at+ln-1 <= math.MaxUint32 {
+					*p = at<<32 | (ln - 1)
+				}
+			}
+			cb := &cols[slot]
+			if !cb.seen {
+				cb.seen = true
+				order = append(order, int(slot))
+			}
+			if in && (fields == nil || fields[f.name]) {
+				cb.set(row, bits, str, f.typ == model.String)
+			}
+		}
+	}
+	return out.ts, list, cols, order
+}
+
+// materializeSortedLocked is materializeLocked for a series whose rows
+// arrived in strictly increasing time (no sorting, no duplicates): it decodes
+// straight into the output columns. The partition's mu must be held.
+func (s *headSeries) materializeSortedLocked(min, max int64, fields map[string]bool) rows {
+	ts, list, cols, order := s.decodeColumnsLocked(min, max, fields)
+	out := rows{ts: ts}
+	nrows := len(out.ts)
+	if nrows == 0 {
+		return rows{}
+	}
+	for _, slot := range order {
+		cb := &cols[slot]
+		if len(cb.vals) == 0 {
+			continue // no value in range, or not selected
+		}
+		f := list[slot]
+		str := f.typ == model.String
+		cb.pad(nrows, str)
+		col := Column{Name: f.name, Type: f.typ}
+		if cb.valid != nil {
+			col.Valid = cb.valid
+		}
+		if str {
+			col.Strings = make([][]byte, nrows)
+			for i, b := range cb.strs {
+				if col.IsValid(i) {
+					col.Strings[i] = slices.Clone(b)
+				}
+			}
+		} else {
+			fillFromBits(&col, cb.vals)
+		}
+		out.cols = append(out.cols, col)
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/fieldhub/fieldhub/internal/model"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // testSchema has one field of every type, idx = position.
@@ -50,6 +51,7 @@ func checkHeadSeries(t *testing.T, rs []testRow) *headSeries {
 	}
 	opts := []cmp.Option{
 		cmp.AllowUnexported(rows{}),
+		cmpopts.EquateEmpty(), // an empty string may come back nil or empty, as from plain columns
 		cmp.Comparer(func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) }),
 	}
 	for _, rng := range [][2]int64{{math.MinInt64, math.MaxInt64}, {-5, 100}, {0, 0}} {
@@ -116,6 +118,19 @@ func TestHeadSeriesRoundTrip(t *testing.T) {
 		}
 		checkHeadSeries(t, rs)
 	})
+	t.Run("sorted with gaps and empty strings", func(t *testing.T) {
+		rs := []testRow{
+			{t: 10, vals: []headValue{{f: f[4], str: []byte("")}, {f: f[1], bits: 7}}},
+			{t: 20, vals: []headValue{{f: f[3], bits: 1}}},
+			{t: 30, vals: []headValue{{f: f[1], bits: 9}, {f: f[1], bits: 11}, {f: f[4], str: []byte("y")}}},
+			{t: 40, vals: []headValue{{f: f[5], bits: math.Float64bits(-2.5)}}},
+			{t: 200, vals: []headValue{{f: f[2], bits: 5}, {f: f[4], str: []byte("y")}}},
+		}
+		hs := checkHeadSeries(t, rs)
+		if hs.unsorted {
+			t.Fatal("strictly increasing rows marked unsorted")
+		}
+	})
 }
 
 // FuzzHeadSeries appends rows derived from the input to a headSeries and to
@@ -177,4 +192,25 @@ func FuzzHeadSeries(f *testing.F) {
 		}
 		checkHeadSeries(t, rs)
 	})
+}
+
+func BenchmarkHeadSeriesAppend(b *testing.B) {
+	m := testSchema(b)
+	f := m.snapshot()
+	vals := make([]headValue, 6)
+	b.ReportAllocs()
+	hs := newHeadSeries(m)
+	for i := 0; i < b.N; i++ {
+		if i%4096 == 0 {
+			hs = newHeadSeries(m)
+		}
+		vals = append(vals[:0],
+			headValue{f: f[0], bits: math.Float64bits(float64(8000+i%300) / 100)},
+			headValue{f: f[1], bits: uint64(i)},
+			headValue{f: f[2], bits: uint64(i % 7)},
+			headValue{f: f[3], bits: uint64(i & 1)},
+			headValue{f: f[4], str: []byte("1.2.0")},
+			headValue{f: f[5], bits: math.Float64bits(float64(i%1000) / 10)})
+		hs.appendRowLocked(int64(i)*60e9, vals)
+	}
 }
