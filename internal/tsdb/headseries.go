@@ -41,6 +41,10 @@ type headSeries struct {
 	minT, maxT int64
 	n          int32 // rows
 	unsorted   bool  // some timestamp arrived not after its predecessor
+	// khint holds, 3 bits per slot for the first 21 slots, the decimal
+	// scale k that encoded the slot's last float: tried first next time
+	// (any k that gives the value back decodes the same).
+	khint uint64
 }
 
 // headValue is one field value of a row being appended; str aliases the
@@ -165,7 +169,15 @@ func (s *headSeries) appendRowLocked(t int64, vals []headValue) int64 {
 		prev := &s.prev[v.slot]
 		switch v.f.typ {
 		case model.Float:
-			b = appendFloat(b, v.bits, *prev)
+			var hint int
+			if v.slot < 21 {
+				hint = int(s.khint>>(3*v.slot)) & 7
+			}
+			var k int
+			b, k = appendFloat(b, v.bits, *prev, hint)
+			if v.slot < 21 {
+				s.khint = s.khint&^(7<<(3*v.slot)) | uint64(k)<<(3*v.slot)
+			}
 			*prev = v.bits
 		case model.Integer, model.Unsigned:
 			b = binary.AppendUvarint(b, zigzag(int64(v.bits-*prev)))
@@ -196,9 +208,15 @@ func (s *headSeries) appendRowLocked(t int64, vals []headValue) int64 {
 	return s.footprint() - before
 }
 
-// appendFloat encodes bits against prev (see headSeries).
-func appendFloat(b []byte, bits, prev uint64) []byte {
+// appendFloat encodes bits against prev (see headSeries), trying the
+// decimal scale hint first, and returns the scale it used (floatRaw: none).
+func appendFloat(b []byte, bits, prev uint64, hint int) ([]byte, int) {
 	v := math.Float64frombits(bits)
+	if hint > 0 && hint <= maxFloatExp {
+		if i, ok := scaleExact(v, bits, hint); ok {
+			return binary.AppendUvarint(b, zigzag(i-scaledPrev(prev, hint))<<3|uint64(hint)), hint
+		}
+	}
 	for k := 0; k <= maxFloatExp; k++ {
 		x := v * pow10[k]
 		if !(x > -floatExactLm && x < floatExactLm) {
@@ -211,10 +229,23 @@ func appendFloat(b []byte, bits, prev uint64) []byte {
 		if math.Float64bits(float64(i)/pow10[k]) != bits { // also rejects -0
 			continue
 		}
-		return binary.AppendUvarint(b, zigzag(i-scaledPrev(prev, k))<<3|uint64(k))
+		return binary.AppendUvarint(b, zigzag(i-scaledPrev(prev, k))<<3|uint64(k)), k
 	}
 	b = append(b, floatRaw)
-	return binary.LittleEndian.AppendUint64(b, bits)
+	return binary.LittleEndian.AppendUint64(b, bits), floatRaw
+}
+
+// scaleExact returns v·10^k as an integer when that gives v back exactly.
+func scaleExact(v float64, bits uint64, k int) (int64, bool) {
+	x := v * pow10[k]
+	if !(x > -floatExactLm && x < floatExactLm) {
+		return 0, false
+	}
+	i, d := roundInt(x)
+	if d*d > 1e-18*x*x || math.Float64bits(float64(i)/pow10[k]) != bits {
+		return 0, false
+	}
+	return i, true
 }
 
 // headDecoder reads the rows of a headSeries buffer. The buffer is written
