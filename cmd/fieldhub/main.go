@@ -48,6 +48,7 @@ var commands = []command{
 		func(args []string, stdout, stderr io.Writer, _ func(string) (string, bool)) int {
 			return runInspect(args, stdout, stderr)
 		}},
+	{"query", "InfluxQL shell; -execute runs statements and exits", runQueryCommand},
 	{"version", "print the version", runVersion},
 }
 
