@@ -144,7 +144,7 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer, lookupEn
 	if interactive {
 		stop() // Ctrl-C is handled by readline while the shell runs
 		ctx = context.Background()
-		fmt.Fprintf(stdout, "InfluxQL shell of fieldhub %s; type help for commands\n", version)
+		fmt.Fprintf(stdout, "fieldhub query shell %s; type help for commands\n", version)
 		term, err := cli.NewTerminal(stdinFile, stdout, historyFile(lookupEnv))
 		if err != nil {
 			fmt.Fprintf(stderr, "query: start terminal: %v\n", err)
