@@ -134,12 +134,12 @@ func runQuery(args []string, stdin io.Reader, stdout, stderr io.Writer, lookupEn
 		}
 		return 0
 	}
-	version, err := client.Ping(ctx)
+	srvVersion, err := client.Ping(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "Failed to connect to %s: %v\nPlease check your connection settings and ensure the server is running.\n", client.URL(), err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "Connected to %s version %s\n", client.URL(), version)
+	fmt.Fprintf(stdout, "Connected to %s version %s\n", client.URL(), srvVersion)
 	var in cli.LineReader = cli.NewScannerReader(stdin)
 	if interactive {
 		stop() // Ctrl-C is handled by readline while the shell runs
