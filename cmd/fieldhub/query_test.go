@@ -5,6 +5,8 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -207,5 +209,42 @@ func TestQueryUsage(t *testing.T) {
 	var out bytes.Buffer
 	if run([]string{"help"}, &out, &out, noEnv); !strings.Contains(out.String(), "  query ") {
 		t.Errorf("usage lacks query:\n%s", out.String())
+	}
+}
+
+// TestQueryCredentials checks that -username with FIELDHUB_PASSWORD or
+// INFLUX_PASSWORD, -password and -token reach the server.
+func TestQueryCredentials(t *testing.T) {
+	auth := make(chan string, 8)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth <- r.Header.Get("Authorization")
+		w.Write([]byte(`{"results":[{"statement_id":0}]}`))
+	}))
+	defer srv.Close()
+	basic := func(u, p string) string {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.SetBasicAuth(u, p)
+		return r.Header.Get("Authorization")
+	}
+	tests := []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"FIELDHUB_PASSWORD": "fp", "INFLUX_PASSWORD": "ip"}, []string{"-username", "ann"}, basic("ann", "fp")},
+		{map[string]string{"INFLUX_PASSWORD": "ip"}, []string{"-username", "ann"}, basic("ann", "ip")},
+		{map[string]string{"INFLUX_PASSWORD": "ip"}, []string{"-username", "ann", "-password", "pw"}, basic("ann", "pw")},
+		{nil, []string{"-token", "tok"}, "Token tok"},
+	}
+	for _, tc := range tests {
+		lookup := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
+		var out, errb bytes.Buffer
+		args := append([]string{"-url", srv.URL, "-execute", "SHOW DATABASES"}, tc.args...)
+		if code := runQuery(args, strings.NewReader(""), &out, &errb, lookup); code != 0 {
+			t.Fatalf("%q: exit %d, %s", tc.args, code, errb.String())
+		}
+		if got := <-auth; got != tc.want {
+			t.Errorf("%q env %v: Authorization %q, want %q", tc.args, tc.env, got, tc.want)
+		}
 	}
 }

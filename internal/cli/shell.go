@@ -115,14 +115,16 @@ func (s *Shell) ExecuteStatements(ctx context.Context, text string) error {
 	return nil
 }
 
-// SplitStatements splits on ';' outside single quotes, double quotes and
-// regexes-less identifiers; empty statements are dropped.
+// SplitStatements splits on ';' outside single- and double-quoted strings
+// (backslash escapes inside them); empty statements are dropped.
 func SplitStatements(text string) []string {
 	var out []string
 	var cur strings.Builder
-	var quote rune
+	var quote byte
 	esc := false
-	for _, r := range text {
+	// Byte-wise: every delimiter is ASCII, and invalid UTF-8 passes through unchanged.
+	for i := 0; i < len(text); i++ {
+		r := text[i]
 		switch {
 		case esc:
 			esc = false
@@ -139,7 +141,7 @@ func SplitStatements(text string) []string {
 			cur.Reset()
 			continue
 		}
-		cur.WriteRune(r)
+		cur.WriteByte(r)
 	}
 	if st := strings.TrimSpace(cur.String()); st != "" {
 		out = append(out, st)
