@@ -244,21 +244,21 @@ func (ev *evaluator) lastFromCache() bool {
 // runLastCache answers last() from the last-value cache; series whose
 // cached value lies after the query's upper bound fall back to the engine.
 func (ev *evaluator) runLastCache(ctx context.Context, m *influxql.Measurement, g *group) (*Row, error) {
-	p := ev.p
-	ids := make([]uint64, len(g.series))
-	for i, s := range g.series {
-		ids[i] = s.ID
-	}
-	vals, err := p.e.opts.Storage.LastValues(ctx, m.Database, m.RetentionPolicy, ids)
-	if err != nil {
+	rows, err := ev.runLastCacheAll(ctx, m, []*group{g})
+	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	return ev.lastRow(ctx, m, g, ids, vals)
+	return rows[0], nil
 }
 
 // runLastCacheAll answers every group from the last-value cache, the
-// groups split between the CPUs (one cache lookup per share).
+// groups split between the CPUs (one cache pass per share).
 func (ev *evaluator) runLastCacheAll(ctx context.Context, m *influxql.Measurement, groups []*group) ([]*Row, error) {
+	p := ev.p
+	fields := make([]string, len(p.exprs))
+	for i, x := range p.exprs {
+		fields[i] = x.(*influxql.Call).Args[0].(*influxql.VarRef).Val
+	}
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(groups)/256))
 	out := make([]*Row, len(groups))
 	chunk := (len(groups) + workers - 1) / workers
@@ -270,21 +270,19 @@ func (ev *evaluator) runLastCacheAll(ctx context.Context, m *influxql.Measuremen
 				ids = append(ids, s.ID)
 			}
 		}
-		vals, err := ev.p.e.opts.Storage.LastValues(ctx, m.Database, m.RetentionPolicy, ids)
+		vals, has, err := p.e.opts.Storage.LastFieldValues(ctx, m.Database, m.RetentionPolicy, ids, fields)
 		if err != nil {
 			return err
 		}
-		gids := make([]uint64, 0, 4)
+		at := 0 // index of the group's first series in ids
 		for gi := lo; gi < hi; gi++ {
-			gids = gids[:0]
-			for _, s := range groups[gi].series {
-				gids = append(gids, s.ID)
-			}
-			row, err := ev.lastRow(ctx, m, groups[gi], gids, vals)
+			n := len(groups[gi].series)
+			row, err := ev.lastRow(ctx, m, groups[gi], ids[at:at+n], fields, vals[at*len(fields):(at+n)*len(fields)], has[at*len(fields):(at+n)*len(fields)])
 			if err != nil {
 				return err
 			}
 			out[gi] = row
+			at += n
 		}
 		return nil
 	})
@@ -300,22 +298,25 @@ func (ev *evaluator) runLastCacheAll(ctx context.Context, m *influxql.Measuremen
 	return rows, nil
 }
 
-// lastRow builds a group's row from cached last values. The row is built
+// lastRow builds a group's row from cached last values (vals/has: the
+// group's series in order, len(fields) values each). The row is built
 // directly: "latest value of every device" has one row per group and
 // thousands of groups, so no per-call point slices.
-func (ev *evaluator) lastRow(ctx context.Context, m *influxql.Measurement, g *group, ids []uint64, vals map[uint64]map[string]tsdb.Value) (*Row, error) {
+func (ev *evaluator) lastRow(ctx context.Context, m *influxql.Measurement, g *group, ids []uint64, fields []string, vals []tsdb.Value, has []bool) (*Row, error) {
 	p := ev.p
-	out := make([]any, 1+len(p.exprs))
+	nf := len(fields)
+	out := make([]any, 1+nf)
 	t := p.zeroTime()
 	anyFound := false
-	for i, x := range p.exprs {
-		c := x.(*influxql.Call)
-		field := c.Args[0].(*influxql.VarRef).Val
+	for k, field := range fields {
 		var best tsdb.Value
 		found := false
-		for _, id := range ids {
-			v, ok := vals[id][field]
-			if !ok || v.Time < p.tmin {
+		for si, id := range ids {
+			if !has[si*nf+k] {
+				continue
+			}
+			v := vals[si*nf+k]
+			if v.Time < p.tmin {
 				continue
 			}
 			if v.Time > p.tmax {
@@ -342,7 +343,7 @@ func (ev *evaluator) lastRow(ctx context.Context, m *influxql.Measurement, g *gr
 		}
 		if found {
 			anyFound = true
-			out[i+1] = pointValue(valuePoint(best))
+			out[k+1] = pointValue(valuePoint(best))
 			if p.selectorTime {
 				t = best.Time
 			}

@@ -24,6 +24,8 @@ type dataStorage interface {
 	WindowAggregates(ctx context.Context, db, rp string, seriesID uint64, field string, tmin, tmax, every, offset int64, fn func(*tsdb.WindowAggregate) error) error
 	// LastValues returns the latest value of every field of each series.
 	LastValues(ctx context.Context, db, rp string, ids []uint64) (map[uint64]map[string]tsdb.Value, error)
+	// LastFieldValues returns the latest value of each of fields for each series, flat.
+	LastFieldValues(ctx context.Context, db, rp string, ids []uint64, fields []string) ([]tsdb.Value, []bool, error)
 	// Measurements lists the measurements of db, sorted.
 	Measurements(db string) ([]string, error)
 	// Fields lists a measurement's fields and types, sorted by name.

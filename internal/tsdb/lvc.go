@@ -29,20 +29,19 @@ type lvc struct {
 	m  map[uint64]*lastValues
 }
 
-// values copies the cached values of id under the lock (flushes update
-// entries in place); ok is false when id has no entry.
-func (c *lvc) values(id uint64) (map[string]Value, bool) {
+// copyInto copies the cached entry of id into dst (reusing its slices)
+// under the lock; ok is false when id has no entry.
+func (c *lvc) copyInto(id uint64, dst *lastValues) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	lv := c.m[id]
+	dst.fields, dst.vals = dst.fields[:0], dst.vals[:0]
 	if lv == nil {
-		return make(map[string]Value), false
+		return false
 	}
-	res := make(map[string]Value, len(lv.fields)) // sized once: no growth per series
-	for k, name := range lv.fields {
-		res[name] = lv.vals[k]
-	}
-	return res, true
+	dst.fields = append(dst.fields, lv.fields...)
+	dst.vals = append(dst.vals, lv.vals...)
+	return true
 }
 
 func (c *lvc) get(id uint64) *lastValues {
@@ -123,11 +122,48 @@ func columnValue(c *Column, i int, t int64) Value {
 // LastValues returns the latest value of every field of each series in ids
 // (in db/rp), keyed by field name. Series without data are absent.
 func (e *Engine) LastValues(ctx context.Context, db, rp string, ids []uint64) (map[uint64]map[string]Value, error) {
+	out := make(map[uint64]map[string]Value, len(ids))
+	err := e.lastValues(ctx, db, rp, ids, func(i int, lv *lastValues) {
+		if len(lv.fields) == 0 {
+			return
+		}
+		res := make(map[string]Value, len(lv.fields))
+		for k, name := range lv.fields {
+			res[name] = lv.vals[k]
+		}
+		out[ids[i]] = res
+	})
+	return out, err
+}
+
+// LastFieldValues is LastValues for a fixed list of fields, without maps:
+// the latest value of fields[k] of ids[i] is vals[i*len(fields)+k] when
+// has[i*len(fields)+k] is set. It answers "the latest reading of every
+// device" for thousands of series in one pass over the cache.
+func (e *Engine) LastFieldValues(ctx context.Context, db, rp string, ids []uint64, fields []string) (vals []Value, has []bool, err error) {
+	nf := len(fields)
+	vals = make([]Value, len(ids)*nf)
+	has = make([]bool, len(ids)*nf)
+	err = e.lastValues(ctx, db, rp, ids, func(i int, lv *lastValues) {
+		for j, name := range lv.fields {
+			for k, f := range fields {
+				if f == name {
+					vals[i*nf+k], has[i*nf+k] = lv.vals[j], true
+				}
+			}
+		}
+	})
+	return vals, has, err
+}
+
+// lastValues calls fn with the latest values of each series of ids (the
+// cache, loaded from disk when missing, merged with the heads). lv is only
+// valid during the call.
+func (e *Engine) lastValues(ctx context.Context, db, rp string, ids []uint64, fn func(i int, lv *lastValues)) error {
 	_, p, err := e.lookup(db, rp)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make(map[uint64]map[string]Value, len(ids))
 	p.mu.RLock()
 	heads := append(append([]*head(nil), p.frozen...), p.active)
 	p.mu.RUnlock()
@@ -139,16 +175,16 @@ func (e *Engine) LastValues(ctx context.Context, db, rp string, ids []uint64) (m
 	// parts for all of them.
 	var views []partitionView
 	defer func() { releaseViews(views) }()
-	for _, id := range ids {
-		res, ok := p.cache.values(id)
-		if !ok {
+	var cur lastValues
+	for i, id := range ids {
+		if !p.cache.copyInto(id, &cur) {
 			if views == nil {
 				views = e.readView(p, math.MinInt64, math.MaxInt64)
 			}
 			if _, err := e.loadLast(ctx, p, views, id); err != nil {
-				return nil, err
+				return err
 			}
-			res, _ = p.cache.values(id)
+			p.cache.copyInto(id, &cur)
 		}
 		var tmp lastValues
 		for _, hp := range hps {
@@ -160,15 +196,23 @@ func (e *Engine) LastValues(ctx context.Context, db, rp string, ids []uint64) (m
 			hp.mu.Unlock()
 		}
 		for k, name := range tmp.fields {
-			if old, ok := res[name]; !ok || tmp.vals[k].Time >= old.Time {
-				res[name] = tmp.vals[k]
+			found := false
+			for j, have := range cur.fields {
+				if have == name {
+					found = true
+					if tmp.vals[k].Time >= cur.vals[j].Time {
+						cur.vals[j] = tmp.vals[k]
+					}
+				}
+			}
+			if !found {
+				cur.fields = append(cur.fields, name)
+				cur.vals = append(cur.vals, tmp.vals[k])
 			}
 		}
-		if len(res) > 0 {
-			out[id] = res
-		}
+		fn(i, &cur)
 	}
-	return out, nil
+	return nil
 }
 
 // loadLast fills the cache for id from the newest partition of views that
